@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libsrt — run commands inside an OS-level sandbox (filesystem, network, syscalls).
+ *
+ * Lifecycle:
+ *   srt_config_load_file() / srt_config_load_string() / srt_config_new_default()
+ *   → srt_manager_new(config)          copies what it needs from the config
+ *   → srt_manager_spawn(argv, opts)    as many times as wanted, one srt_child each
+ *   → srt_child_wait() / srt_child_kill()
+ *   → srt_child_free(), srt_manager_free(), srt_config_free()
+ *
+ * Errors: every int-returning function returns 0 (or a positive value where documented) on
+ * success and a negative errno on failure. When `reterr` is not NULL it receives an error object
+ * (stable category, errno, human sentence with a hint) that the caller frees with
+ * srt_error_free(). The library never prints, never exits and keeps no global state: two managers
+ * in one process are independent.
+ *
+ * Threads: objects are not internally locked. Use one object from one thread at a time; distinct
+ * objects may be used concurrently. srt_child_kill() may be called from a thread other than the
+ * one blocked in srt_child_wait().
+ */
+#ifndef SRT_SRT_H
+#define SRT_SRT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define SRT_PUBLIC __attribute__((visibility("default")))
+#else
+#define SRT_PUBLIC
+#endif
+
+/* Error categories. Append only: values never change. */
+typedef enum srt_code {
+	SRT_OK = 0,
+	SRT_E_INVALID_ARGUMENT = 1, /* a caller passed a bad argument */
+	SRT_E_CONFIG = 2,           /* settings unreadable or invalid */
+	SRT_E_UNSUPPORTED = 3,      /* a requested protection cannot be enforced here */
+	SRT_E_DEPENDENCY = 4,       /* bubblewrap missing or unusable, namespaces unavailable */
+	SRT_E_PROXY = 5,            /* network proxy failure */
+	SRT_E_SPAWN = 6,            /* the sandbox could not be set up */
+	SRT_E_SYSTEM = 7,           /* unexpected system call failure, see srt_error_errno() */
+	SRT_E_COMMAND_NOT_FOUND = 8,
+	SRT_E_COMMAND_NOT_EXECUTABLE = 9,
+} srt_code;
+
+typedef struct srt_error srt_error;
+
+/* The category, the errno (positive, 0 if none) and the message (never NULL; owned by e).
+ * All three accept NULL and then return SRT_OK, 0 and "". */
+SRT_PUBLIC srt_code srt_error_code(const srt_error *e);
+SRT_PUBLIC int srt_error_errno(const srt_error *e);
+SRT_PUBLIC const char *srt_error_message(const srt_error *e);
+/* Frees e (NULL is fine). Returns NULL. */
+SRT_PUBLIC srt_error *srt_error_free(srt_error *e);
+/* A static description of a category; never NULL. */
+SRT_PUBLIC const char *srt_strerror(srt_code code);
+/* The library version, e.g. "0.1.0"; static. */
+SRT_PUBLIC const char *srt_version(void);
+
+/* ---- Configuration (the ~/.srt-settings.json format; see srt-settings(5)) ---- */
+
+typedef struct srt_config srt_config;
+
+/* The embedded default: no network, writes only to the default write paths, reads
+ * unrestricted. *ret is owned by the caller. */
+SRT_PUBLIC int srt_config_new_default(srt_config **ret);
+
+/* Loads and validates a settings file. Any problem (missing, unreadable, empty, bad JSON,
+ * duplicate or unknown key, wrong type, invalid value) is an SRT_E_CONFIG error whose message
+ * names the file, the line:column and the dotted key. Files larger than 1 MiB are refused.
+ * Relative paths and "~" inside the file are resolved when the sandbox is built, against the
+ * working directory of that command and $HOME. */
+SRT_PUBLIC int srt_config_load_file(const char *path, srt_config **ret, srt_error **reterr);
+
+/* The same from memory. `origin` names the source in messages (e.g. "<string>"). */
+SRT_PUBLIC int srt_config_load_string(const char *json, size_t len, const char *origin,
+				      srt_config **ret, srt_error **reterr);
+
+/* The path this config was loaded from, or NULL (default or string). Owned by c. */
+SRT_PUBLIC const char *srt_config_source(const srt_config *c);
+
+/* Records that the sandboxed command must never be able to write `path` (it need not exist;
+ * the CLI passes the settings file it was started with and the default settings path). */
+SRT_PUBLIC int srt_config_protect_path(srt_config *c, const char *path);
+
+/* Frees c (NULL is fine). Returns NULL. */
+SRT_PUBLIC srt_config *srt_config_free(srt_config *c);
+
+/* ---- Manager ---- */
+
+typedef struct srt_manager srt_manager;
+
+typedef enum srt_log_level {
+	SRT_LOG_ERROR = 0,
+	SRT_LOG_WARNING = 1,
+	SRT_LOG_INFO = 2,
+	SRT_LOG_DEBUG = 3,
+} srt_log_level;
+
+/* Diagnostics callback. `msg` is one line without a trailing newline, valid during the call. */
+typedef void (*srt_log_fn)(srt_log_level level, const char *msg, void *userdata);
+
+/* Creates a manager for config c (deep-copied; c may be freed afterwards). Checks that the
+ * settings can be enforced on this system and fails (SRT_E_UNSUPPORTED / SRT_E_DEPENDENCY) with
+ * a hint if they cannot. */
+SRT_PUBLIC int srt_manager_new(const srt_config *c, srt_manager **ret, srt_error **reterr);
+
+/* Installs a log callback (NULL to remove). Debug-level messages describe every decision. */
+SRT_PUBLIC void srt_manager_set_log_fn(srt_manager *m, srt_log_fn fn, void *userdata);
+
+/* Uses `path` as the bubblewrap binary instead of looking up "bwrap" in PATH. Copies path. */
+SRT_PUBLIC int srt_manager_set_bwrap_path(srt_manager *m, const char *path);
+
+/* Frees m (NULL is fine). Children already spawned keep running. Returns NULL. */
+SRT_PUBLIC srt_manager *srt_manager_free(srt_manager *m);
+
+/* ---- Spawning ---- */
+
+typedef struct srt_spawn_opts srt_spawn_opts;
+
+SRT_PUBLIC srt_spawn_opts *srt_spawn_opts_new(void);
+SRT_PUBLIC srt_spawn_opts *srt_spawn_opts_free(srt_spawn_opts *o);
+/* Working directory of the command (default: the caller's). Relative settings paths resolve
+ * against it. Copies cwd. */
+SRT_PUBLIC int srt_spawn_opts_set_cwd(srt_spawn_opts *o, const char *cwd);
+/* Environment of the command (default: the caller's `environ`). Copies envp. */
+SRT_PUBLIC int srt_spawn_opts_set_env(srt_spawn_opts *o, char *const envp[]);
+
+typedef struct srt_child srt_child;
+
+/* Runs argv[0] (looked up in PATH) with argv inside a new sandbox. stdin, stdout and stderr are
+ * the caller's fds 0, 1 and 2; no other descriptor is inherited. Returns once the sandbox
+ * process exists; the command may still fail to start (see srt_child_wait()).
+ * A command that does not exist gives SRT_E_COMMAND_NOT_FOUND and starts nothing. */
+SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opts *o,
+				 srt_child **ret, srt_error **reterr);
+
+/* The pid of the sandbox's outermost process (bubblewrap) in the caller's pid namespace. */
+SRT_PUBLIC pid_t srt_child_pid(const srt_child *ch);
+
+/* A pidfd for that process (owned by ch), readable when it exits: poll() it in an event loop. */
+SRT_PUBLIC int srt_child_pidfd(const srt_child *ch);
+
+/* Delivers sig to the sandboxed command's process group (as a terminal would). Before the
+ * sandbox has started the command, SIGKILL/SIGTERM/SIGINT/SIGHUP tear the sandbox down. */
+SRT_PUBLIC int srt_child_kill(srt_child *ch, int sig);
+
+/* Waits for the command and returns its status in *ret_status: the exit code, or 128+N when it
+ * died of signal N. If the sandbox could not start the command, returns -errno with an
+ * SRT_E_SPAWN error. Removes everything the sandbox needed on the host. */
+SRT_PUBLIC int srt_child_wait(srt_child *ch, int *ret_status, srt_error **reterr);
+
+/* Kills the sandbox if it still runs, waits for it, cleans up. NULL is fine. Returns NULL. */
+SRT_PUBLIC srt_child *srt_child_free(srt_child *ch);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SRT_SRT_H */

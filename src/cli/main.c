@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * srt: the command-line client of libsrt. It uses only <srt/srt.h>. It never writes to stdout
+ * (stdin/stdout/stderr belong to the sandboxed command, e.g. a stdio MCP server); diagnostics
+ * go to stderr.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli-args.h"
+#include "srt/srt.h"
+
+/* Exit codes of srt's own failures (documented in srt(1)). */
+#define EXIT_USAGE 1
+#define EXIT_SETUP 125
+#define EXIT_NOEXEC 126
+#define EXIT_NOTFOUND 127
+
+static const char *level_name(srt_log_level l)
+{
+	switch (l) {
+	case SRT_LOG_ERROR:
+		return "error";
+	case SRT_LOG_WARNING:
+		return "warning";
+	default:
+		return "info";
+	}
+}
+
+static void log_cb(srt_log_level level, const char *msg, void *userdata)
+{
+	bool debug = *(bool *)userdata;
+
+	if (level >= SRT_LOG_INFO) {
+		if (debug)
+			fprintf(stderr, "[SandboxDebug] %s\n", msg);
+		return;
+	}
+	fprintf(stderr, "srt: %s: %s\n", level_name(level), msg);
+}
+
+static int fail_error(srt_error *e, const char *what)
+{
+	srt_code c = srt_error_code(e);
+	int code;
+
+	fprintf(stderr, "srt: %s%s%s\n", what ? what : "", what ? ": " : "",
+		srt_error_message(e));
+	switch (c) {
+	case SRT_E_CONFIG:
+	case SRT_E_INVALID_ARGUMENT:
+		code = EXIT_USAGE;
+		break;
+	case SRT_E_COMMAND_NOT_FOUND:
+		code = EXIT_NOTFOUND;
+		break;
+	case SRT_E_COMMAND_NOT_EXECUTABLE:
+		code = EXIT_NOEXEC;
+		break;
+	default:
+		code = EXIT_SETUP;
+		break;
+	}
+	srt_error_free(e);
+	return code;
+}
+
+/* Loads --settings, or the default file, or the embedded default when the default file does
+ * not exist. Every other problem refuses to run: dropping the user's rules silently would run
+ * the command with less isolation than asked (reference bug S12). */
+static int load_settings(const char *explicit_path, srt_config **ret, bool debug)
+{
+	srt_error *e = NULL;
+	char *def = NULL;
+	const char *home = getenv("HOME");
+	int r;
+
+	if (home && home[0] == '/' && asprintf(&def, "%s/.srt-settings.json", home) < 0)
+		def = NULL;
+
+	if (explicit_path) {
+		r = srt_config_load_file(explicit_path, ret, &e);
+		if (r < 0) {
+			fprintf(stderr, "srt: error: %s\n", srt_error_message(e));
+			fprintf(stderr, "srt: refusing to run without the rules of '%s'.\n",
+				explicit_path);
+			srt_error_free(e);
+			free(def);
+			return -1;
+		}
+	} else {
+		struct stat st;
+
+		if (!def || (stat(def, &st) < 0 && errno == ENOENT) ||
+		    (stat(def, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)) {
+			/* No default file (or the empty mount point srt itself puts there while
+			 * another sandbox runs): the embedded default holds no rule to drop. */
+			if (debug)
+				fprintf(stderr, "[SandboxDebug] no settings file at %s; using the "
+						"embedded default (no network, writes only to the "
+						"default write paths)\n",
+					def ? def : "~/.srt-settings.json");
+			r = srt_config_new_default(ret);
+		} else {
+			r = srt_config_load_file(def, ret, &e);
+			if (r < 0) {
+				fprintf(stderr, "srt: error: %s\n", srt_error_message(e));
+				fprintf(stderr, "srt: refusing to run without the rules of '%s'. "
+						"Fix the file, or pass --settings.\n",
+					def);
+				srt_error_free(e);
+				free(def);
+				return -1;
+			}
+		}
+		if (r < 0) {
+			free(def);
+			return -1;
+		}
+	}
+
+	/* The sandbox must never rewrite its own settings (config-based escape). */
+	if (explicit_path) {
+		char *abs = realpath(explicit_path, NULL);
+		r = srt_config_protect_path(*ret, abs ? abs : explicit_path);
+		free(abs);
+		if (r < 0)
+			goto oom;
+	}
+	if (def && srt_config_protect_path(*ret, def) < 0)
+		goto oom;
+	free(def);
+	return 0;
+oom:
+	free(def);
+	fprintf(stderr, "srt: out of memory\n");
+	return -1;
+}
+
+static char *user_shell(void)
+{
+	const char *s = getenv("SHELL");
+
+	if (s && s[0] == '/' && access(s, X_OK) == 0)
+		return strdup(s);
+	return strdup("/bin/sh");
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_args a;
+	const char *err, *err_arg;
+	srt_config *cfg = NULL;
+	srt_manager *m = NULL;
+	srt_spawn_opts *opts = NULL;
+	srt_child *ch = NULL;
+	srt_error *e = NULL;
+	char *shell = NULL;
+	char **cmd;
+	char *cmd_c[4], dash_c[] = "-c", *command_copy = NULL;
+	bool debug;
+	sigset_t mask, old;
+	int sfd = -1, status = 0, code;
+	struct termios tio;
+	bool have_tio;
+
+	if (cli_parse(argc, argv, &a, &err, &err_arg) < 0) {
+		fprintf(stderr, "srt: %s%s%s\n%s", err, err_arg ? ": " : "", err_arg ? err_arg : "",
+			cli_usage);
+		return EXIT_USAGE;
+	}
+	if (a.help) {
+		fputs(cli_usage, stdout);
+		return 0;
+	}
+	if (a.version) {
+		printf("%s\n", srt_version());
+		return 0;
+	}
+	debug = a.debug || (getenv("SRT_DEBUG") && getenv("SRT_DEBUG")[0]);
+
+	if (a.command) {
+		if (!a.command[0]) {
+			fprintf(stderr, "Error: No command specified. Use -c <command> or provide "
+					"command arguments.\n");
+			return EXIT_USAGE;
+		}
+		shell = user_shell();
+		if (!shell)
+			return EXIT_SETUP;
+		cmd_c[0] = shell;
+		cmd_c[1] = dash_c;
+		cmd_c[2] = command_copy = strdup(a.command);
+		if (!command_copy) {
+			free(shell);
+			return EXIT_SETUP;
+		}
+		cmd_c[3] = NULL;
+		cmd = cmd_c;
+		if (debug)
+			fprintf(stderr, "[SandboxDebug] Command string mode (-c): %s -c %s\n", shell,
+				a.command);
+	} else if (a.argv[0]) {
+		cmd = a.argv;
+		if (debug) {
+			fprintf(stderr, "[SandboxDebug] Original command:");
+			for (size_t i = 0; cmd[i]; i++)
+				fprintf(stderr, " %s", cmd[i]);
+			fputc('\n', stderr);
+		}
+	} else {
+		fprintf(stderr,
+			"Error: No command specified. Use -c <command> or provide command "
+			"arguments.\n");
+		return EXIT_USAGE;
+	}
+
+	if (load_settings(a.settings, &cfg, debug) < 0) {
+		free(shell);
+		return EXIT_USAGE;
+	}
+	if (srt_manager_new(cfg, &m, &e) < 0) {
+		code = fail_error(e, NULL);
+		goto out;
+	}
+	srt_manager_set_log_fn(m, log_cb, &debug);
+	opts = srt_spawn_opts_new();
+	if (!opts) {
+		code = EXIT_SETUP;
+		goto out;
+	}
+
+	/* Signals that srt forwards are taken through a signalfd, so none is lost between the
+	 * spawn and the wait. SIGCHLD tells when the sandbox is done. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
+	sigaddset(&mask, SIGWINCH);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		fprintf(stderr, "srt: signalfd: %s\n", strerror(errno));
+		code = EXIT_SETUP;
+		goto out;
+	}
+
+	have_tio = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &tio) == 0;
+
+	if (srt_manager_spawn(m, cmd, opts, &ch, &e) < 0) {
+		code = fail_error(e, NULL);
+		goto out;
+	}
+
+	for (;;) {
+		struct signalfd_siginfo si;
+		siginfo_t info = {0};
+		ssize_t k;
+
+		if (waitid(P_PID, (id_t)srt_child_pid(ch), &info, WEXITED | WNOHANG | WNOWAIT) ==
+			    0 &&
+		    info.si_pid != 0)
+			break;
+		k = read(sfd, &si, sizeof(si));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k != (ssize_t)sizeof(si))
+			break;
+		if (si.ssi_signo == SIGCHLD)
+			continue;
+		if (debug)
+			fprintf(stderr, "[SandboxDebug] forwarding signal %u to the sandbox\n",
+				si.ssi_signo);
+		(void)srt_child_kill(ch, (int)si.ssi_signo);
+	}
+
+	if (srt_child_wait(ch, &status, &e) < 0) {
+		code = fail_error(e, NULL);
+		goto out;
+	}
+	if (have_tio)
+		(void)tcsetattr(STDIN_FILENO, TCSANOW, &tio);
+	code = status;
+out:
+	srt_child_free(ch);
+	srt_spawn_opts_free(opts);
+	srt_manager_free(m);
+	srt_config_free(cfg);
+	if (sfd >= 0)
+		close(sfd);
+	free(shell);
+	free(command_copy);
+	return code;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Pure: the bubblewrap argument list for one sandbox (passed to bwrap with --args FD). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mount-plan.h"
+#include "shared/strv.h"
+
+struct sandbox_spec {
+	const struct mount_op *ops;
+	size_t n_ops;
+	const char *tmpdir;     /* private tmpfs mounted here (mount point exists), or NULL */
+	const char *cwd;        /* --chdir */
+	bool unshare_net;
+	bool weaker_nested;     /* enableWeakerNestedSandbox: no fresh /proc */
+	bool disable_userns;    /* bwrap --disable-userns */
+	bool tmpfs_size;        /* bwrap knows --size */
+	int seccomp_fd;         /* <0: none */
+	int json_status_fd;     /* <0: none */
+	int first_mask_fd;      /* OP_MASK_FILE ops consume fds first_mask_fd, +1, ... in order */
+};
+
+/* Appends NUL-separated arguments to out. Returns 0 or -ENOMEM / -EINVAL. */
+int bwrap_args_build(const struct sandbox_spec *s, struct buf *out);
+
+/* Number of OP_MASK_FILE ops (the number of empty-file fds the caller must provide). */
+size_t bwrap_args_mask_fds(const struct mount_op *ops, size_t n);
+
+/* Size limit of the private TMPDIR tmpfs. */
+#define SANDBOX_TMPFS_SIZE "1073741824"

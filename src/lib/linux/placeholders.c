@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "placeholders.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shared/cleanup.h"
+#include "shared/fs-util.h"
+#include "shared/strv.h"
+
+/* Journal record: "<D|F> <dev> <ino> <path>\0". Paths may contain newlines, never NUL. */
+#define JOURNAL_MAX_SIZE (16 * 1024 * 1024)
+
+struct placeholders {
+	int dir_fd;
+	int lock_fd;
+	int journal_fd;
+	char *journal_name;
+	size_t count;
+};
+
+int state_dir_ensure(char **ret_path, srt_error **reterr)
+{
+	char *p = NULL;
+	struct stat st;
+
+	if (asprintf(&p, "/tmp/srt-%u", (unsigned)geteuid()) < 0)
+		return -ENOMEM;
+	if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+		int e = errno;
+		srt_error_set(reterr, SRT_E_SYSTEM, e, "cannot create state directory '%s': %s", p,
+			      strerror(e));
+		free(p);
+		return -e;
+	}
+	/* Another local user may have created it first (or planted a symlink): refuse. */
+	if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 0077) != 0) {
+		srt_error_set(reterr, SRT_E_SYSTEM, EPERM,
+			      "state directory '%s' is not a private directory owned by uid %u. "
+			      "Hint: remove it and run srt again",
+			      p, (unsigned)geteuid());
+		free(p);
+		return -EPERM;
+	}
+	*ret_path = p;
+	return 0;
+}
+
+static int journal_append(struct placeholders *ph, char kind, const struct stat *st,
+			  const char *path)
+{
+	struct buf b = BUF_INIT;
+	int r;
+
+	r = buf_printf(&b, "%c %llu %llu %s", kind, (unsigned long long)st->st_dev,
+		       (unsigned long long)st->st_ino, path);
+	if (r >= 0)
+		r = buf_append(&b, "", 1);
+	if (r >= 0)
+		r = write_all(ph->journal_fd, b.data, b.len);
+	buf_free(&b);
+	return r;
+}
+
+/* Replays one journal, newest record first (children before parents). */
+static void journal_undo(int dir_fd, const char *name)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	char **recs = NULL;
+	ssize_t k;
+
+	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	while ((k = read(fd, chunk, sizeof(chunk))) > 0)
+		if (b.len + (size_t)k > JOURNAL_MAX_SIZE || buf_append(&b, chunk, (size_t)k) < 0)
+			break;
+	for (size_t off = 0; off < b.len;) {
+		size_t l = strnlen(b.data + off, b.len - off);
+		if (off + l >= b.len)
+			break; /* torn last record */
+		if (strv_push(&recs, b.data + off) < 0)
+			break;
+		off += l + 1;
+	}
+	for (size_t i = strv_length(recs); i > 0; i--) {
+		char kind;
+		unsigned long long dev, ino;
+		int n = 0;
+		struct stat st;
+		const char *path;
+
+		if (sscanf(recs[i - 1], "%c %llu %llu %n", &kind, &dev, &ino, &n) != 3 || n == 0)
+			continue;
+		path = recs[i - 1] + n;
+		if (path[0] != '/' || lstat(path, &st) < 0 || st.st_dev != dev || st.st_ino != ino)
+			continue;
+		if (kind == 'D' && S_ISDIR(st.st_mode))
+			(void)rmdir(path); /* fails if someone put something in it: keep it */
+		else if (kind == 'F' && S_ISREG(st.st_mode) && st.st_size == 0)
+			(void)unlink(path);
+	}
+	strv_free(recs);
+	buf_free(&b);
+	(void)unlinkat(dir_fd, name, 0);
+}
+
+/* With the exclusive lock held: no sandbox of this user is running. */
+static void cleanup_all_journals(int dir_fd)
+{
+	int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	rewinddir(d); /* the duplicate shares the offset of earlier scans */
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, "journal-", 8) == 0)
+			(void)strv_push(&names, de->d_name);
+	closedir(d);
+	for (size_t i = 0; names && names[i]; i++)
+		journal_undo(dir_fd, names[i]);
+	strv_free(names);
+}
+
+int placeholders_open(const char *state_dir, struct placeholders **ret, srt_error **reterr)
+{
+	struct placeholders *ph = calloc(1, sizeof(*ph));
+	int r;
+
+	if (!ph)
+		return -ENOMEM;
+	ph->dir_fd = ph->lock_fd = ph->journal_fd = -EBADF;
+
+	ph->dir_fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (ph->dir_fd < 0) {
+		r = srt_error_set(reterr, SRT_E_SYSTEM, errno, "cannot open '%s': %s", state_dir,
+				  strerror(errno));
+		goto fail;
+	}
+	ph->lock_fd = openat(ph->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (ph->lock_fd < 0) {
+		r = srt_error_set(reterr, SRT_E_SYSTEM, errno, "cannot open '%s/lock': %s",
+				  state_dir, strerror(errno));
+		goto fail;
+	}
+	if (flock(ph->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		cleanup_all_journals(ph->dir_fd);
+	if (flock(ph->lock_fd, LOCK_SH) < 0) {
+		r = srt_error_set(reterr, SRT_E_SYSTEM, errno, "cannot lock '%s/lock': %s",
+				  state_dir, strerror(errno));
+		goto fail;
+	}
+	*ret = ph;
+	return 0;
+fail:
+	placeholders_close(ph);
+	return r;
+}
+
+static int open_journal(struct placeholders *ph, srt_error **reterr)
+{
+	char name[64];
+	unsigned rnd;
+
+	if (ph->journal_fd >= 0)
+		return 0;
+	for (int attempt = 0; attempt < 16; attempt++) {
+		int fd;
+		if (getentropy(&rnd, sizeof(rnd)) < 0)
+			rnd = (unsigned)attempt;
+		snprintf(name, sizeof(name), "journal-%d-%08x", (int)getpid(), rnd);
+		fd = openat(ph->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			    0600);
+		if (fd >= 0) {
+			ph->journal_fd = fd;
+			ph->journal_name = strdup(name);
+			return ph->journal_name ? 0 : -ENOMEM;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	return srt_error_set(reterr, SRT_E_SYSTEM, errno, "cannot create placeholder journal: %s",
+			     strerror(errno));
+}
+
+int placeholders_create(struct placeholders *ph, const char *path, enum node_type type,
+			srt_error **reterr)
+{
+	_cleanup_free_ char *cur = NULL;
+	char *slash;
+	struct stat st;
+	int r;
+
+	r = open_journal(ph, reterr);
+	if (r < 0)
+		return r;
+
+	/* Create missing ancestors first, outermost first. */
+	cur = strdup(path);
+	if (!cur)
+		return -ENOMEM;
+	for (slash = strchr(cur + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (lstat(cur, &st) < 0) {
+			if (errno != ENOENT)
+				goto fail_errno;
+			if (mkdir(cur, 0755) < 0)
+				goto fail_errno;
+			if (lstat(cur, &st) < 0)
+				goto fail_errno;
+			r = journal_append(ph, 'D', &st, cur);
+			if (r < 0)
+				return r;
+			ph->count++;
+		} else if (!S_ISDIR(st.st_mode)) {
+			errno = ENOTDIR;
+			goto fail_errno;
+		}
+		*slash = '/';
+	}
+
+	if (type == NODE_DIR) {
+		if (mkdir(path, 0755) < 0)
+			goto fail_errno;
+	} else {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0)
+			goto fail_errno;
+		close(fd);
+	}
+	if (lstat(path, &st) < 0)
+		goto fail_errno;
+	r = journal_append(ph, type == NODE_DIR ? 'D' : 'F', &st, path);
+	if (r < 0)
+		return r;
+	ph->count++;
+	return 0;
+
+fail_errno:
+	return srt_error_set(reterr, SRT_E_UNSUPPORTED, errno,
+			     "cannot protect '%s', which does not exist yet: creating its mount "
+			     "point failed: %s",
+			     path, strerror(errno));
+}
+
+size_t placeholders_count(const struct placeholders *ph)
+{
+	return ph ? ph->count : 0;
+}
+
+struct placeholders *placeholders_close(struct placeholders *ph)
+{
+	if (!ph)
+		return NULL;
+	if (ph->journal_fd >= 0) {
+		close(ph->journal_fd);
+		ph->journal_fd = -EBADF;
+	}
+	if (ph->lock_fd >= 0) {
+		/* Converting our shared lock: succeeds only if no other run holds one. */
+		if (flock(ph->lock_fd, LOCK_EX | LOCK_NB) == 0)
+			cleanup_all_journals(ph->dir_fd);
+		close(ph->lock_fd);
+	}
+	if (ph->dir_fd >= 0)
+		close(ph->dir_fd);
+	free(ph->journal_name);
+	free(ph);
+	return NULL;
+}

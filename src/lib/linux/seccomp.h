@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The seccomp filter that bwrap installs on the sandboxed command (`bwrap --seccomp FD`).
+ *
+ * Include this file as "linux/seccomp.h". Because src/lib is on the include path, this file
+ * shadows the kernel UAPI header <linux/seccomp.h>, which libseccomp's own <seccomp.h> includes.
+ * The #include_next below pulls the real kernel header in first, so <seccomp.h>,
+ * <linux/seccomp.h> and this header all keep working in any order. Hence no #pragma once at the
+ * top: the kernel header has its own guard, and our part has the one below. */
+#include_next <linux/seccomp.h>
+
+#ifndef SRT_LINUX_SECCOMP_H
+#define SRT_LINUX_SECCOMP_H
+
+#include <stdbool.h>
+
+/* Not "error.h": any file that includes libseccomp's <seccomp.h> reaches this header, and
+ * error.h pulls in shared/macro.h, whose #pragma GCC poison would then break system headers
+ * included after it. A repeated typedef is valid C11. */
+typedef struct srt_error srt_error;
+
+struct seccomp_policy {
+	bool allow_unix_sockets;  /* settings network.allowAllUnixSockets */
+	bool allow_nested_userns; /* settings allowNestedUserNamespaces */
+};
+
+/* Builds the sandbox filter with libseccomp (default action ALLOW, a deny list) for the native
+ * architecture and the compat ABIs the kernel may run on this host (x86_64: also i386 and x32;
+ * aarch64: also arm). System calls of any other ABI hit libseccomp's bad-arch action (kill).
+ * The program is exported with seccomp_export_bpf() into a sealed memfd positioned at offset 0;
+ * its size is a non-zero multiple of 8 (struct sock_filter) and at most BPF_MAXINSNS entries.
+ *
+ * *ret_fd is O_CLOEXEC: the caller hands it to bwrap by dup2()ing it onto the number it passes
+ * as `--seccomp N` (or by clearing FD_CLOEXEC) in the child, and closes it afterwards.
+ *
+ * Returns 0, or -errno with *reterr set: SRT_E_UNSUPPORTED when the kernel or libseccomp lacks
+ * something (memfd, an architecture), SRT_E_SYSTEM for other failures. *ret_fd is untouched on
+ * failure. */
+int seccomp_build_filter_fd(const struct seccomp_policy *p, int *ret_fd, srt_error **reterr);
+
+#endif /* SRT_LINUX_SECCOMP_H */

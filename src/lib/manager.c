@@ -1,0 +1,810 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * srt_manager and srt_child: from settings to a running sandbox.
+ *
+ * spawn = resolve paths → mandatory-deny scan of every write root → placeholders for protected
+ * paths that do not exist → mount plan → seccomp filter → bwrap argument file → fork/exec.
+ * Everything that decides is in the pure modules (mount-plan.c, bwrap-argv.c, settings.c);
+ * this file gathers facts from the system and wires them together.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bwrap-argv.h"
+#include "config.h"
+#include "linux/bwrap-probe.h"
+#include "linux/mandatory-deny.h"
+#include "linux/placeholders.h"
+#include "linux/seccomp.h"
+#include "linux/spawn.h"
+#include "mount-plan.h"
+#include "path-resolve.h"
+#include "shared/cleanup.h"
+#include "shared/fs-util.h"
+#include "shared/strv.h"
+
+extern char **environ;
+
+struct srt_manager {
+	struct srt_settings *s;
+	struct bwrap_info bwrap;
+	bool probed;
+	char *bwrap_path;
+	srt_log_fn log_fn;
+	void *log_ud;
+};
+
+struct srt_spawn_opts {
+	char *cwd;
+	char **env;
+};
+
+struct srt_child {
+	pid_t pid;
+	int pidfd;
+	int status_fd; /* read end of bwrap's --json-status-fd */
+	struct buf status;
+	pid_t sandbox_pid; /* pid 1 of the sandbox (outer pid), 0 until known */
+	bool reaped;
+	int wait_status;
+	struct placeholders *ph;
+};
+
+static void mlog(const srt_manager *m, srt_log_level lvl, const char *fmt, ...) SRT_PRINTF(3, 4);
+static void mlog(const srt_manager *m, srt_log_level lvl, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+
+	if (!m->log_fn)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) >= 0) {
+		m->log_fn(lvl, s, m->log_ud);
+		free(s);
+	}
+	va_end(ap);
+}
+
+SRT_PUBLIC int srt_manager_new(const srt_config *c, srt_manager **ret, srt_error **reterr)
+{
+	srt_manager *m;
+
+	if (!c || !ret)
+		return srt_error_set(reterr, SRT_E_INVALID_ARGUMENT, EINVAL, "no config given");
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->s = settings_copy(c->s);
+	if (!m->s) {
+		free(m);
+		return -ENOMEM;
+	}
+	*ret = m;
+	return 0;
+}
+
+SRT_PUBLIC void srt_manager_set_log_fn(srt_manager *m, srt_log_fn fn, void *userdata)
+{
+	if (!m)
+		return;
+	m->log_fn = fn;
+	m->log_ud = userdata;
+}
+
+SRT_PUBLIC int srt_manager_set_bwrap_path(srt_manager *m, const char *path)
+{
+	char *c;
+
+	if (!m || !path || !*path)
+		return -EINVAL;
+	c = strdup(path);
+	if (!c)
+		return -ENOMEM;
+	free(m->bwrap_path);
+	m->bwrap_path = c;
+	if (m->probed)
+		bwrap_info_done(&m->bwrap);
+	m->probed = false;
+	return 0;
+}
+
+SRT_PUBLIC srt_manager *srt_manager_free(srt_manager *m)
+{
+	if (!m)
+		return NULL;
+	settings_free(m->s);
+	bwrap_info_done(&m->bwrap);
+	free(m->bwrap_path);
+	free(m);
+	return NULL;
+}
+
+SRT_PUBLIC srt_spawn_opts *srt_spawn_opts_new(void)
+{
+	return calloc(1, sizeof(srt_spawn_opts));
+}
+
+SRT_PUBLIC srt_spawn_opts *srt_spawn_opts_free(srt_spawn_opts *o)
+{
+	if (o) {
+		free(o->cwd);
+		strv_free(o->env);
+		free(o);
+	}
+	return NULL;
+}
+
+SRT_PUBLIC int srt_spawn_opts_set_cwd(srt_spawn_opts *o, const char *cwd)
+{
+	char *c;
+
+	if (!o || !cwd || cwd[0] != '/')
+		return -EINVAL;
+	c = strdup(cwd);
+	if (!c)
+		return -ENOMEM;
+	free(o->cwd);
+	o->cwd = c;
+	return 0;
+}
+
+SRT_PUBLIC int srt_spawn_opts_set_env(srt_spawn_opts *o, char *const envp[])
+{
+	char **c;
+
+	if (!o || !envp)
+		return -EINVAL;
+	c = strv_copy(envp);
+	if (!c)
+		return -ENOMEM;
+	strv_free(o->env);
+	o->env = c;
+	return 0;
+}
+
+static const char *env_get(char *const *env, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; env && env[i]; i++)
+		if (strncmp(env[i], name, n) == 0 && env[i][n] == '=')
+			return env[i] + n + 1;
+	return NULL;
+}
+
+/* Replaces or adds NAME=VALUE. */
+static int env_set(char ***env, const char *name, const char *value)
+{
+	size_t n = strlen(name);
+	char *kv = NULL;
+
+	if (asprintf(&kv, "%s=%s", name, value) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; *env && (*env)[i]; i++)
+		if (strncmp((*env)[i], name, n) == 0 && (*env)[i][n] == '=') {
+			free((*env)[i]);
+			(*env)[i] = kv;
+			return 0;
+		}
+	if (strv_consume(env, kv) < 0) {
+		free(kv);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The state of one spawn while it is being prepared. */
+struct build {
+	srt_manager *m;
+	struct mount_plan plan;
+	const char *home;
+	const char *cwd;
+	struct placeholders *ph;
+	srt_error **reterr;
+};
+
+static bool under_virtual_fs(const char *p)
+{
+	/* /dev and /proc are replaced by fresh instances inside the sandbox. */
+	return path_is_under(p, "/dev") || path_is_under(p, "/proc");
+}
+
+/* Resolves one settings entry and adds it to the plan. Missing paths are skipped (logged),
+ * as in the reference, except where the caller asks for a placeholder. */
+static int add_setting_path(struct build *b, const char *raw, enum rule_kind kind,
+			    const char *what)
+{
+	_cleanup_free_ char *abs = NULL, *canon = NULL;
+	enum node_type t;
+	int r;
+
+	r = path_absolute(raw, b->home, b->cwd, &abs);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return srt_error_set(b->reterr, SRT_E_CONFIG, EINVAL,
+				     "%s entry '%s' cannot be resolved (is $HOME set?)", what, raw);
+	r = path_canonical(abs, &canon, &t);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		mlog(b->m, SRT_LOG_DEBUG, "%s '%s': cannot resolve (%s), skipped", what, raw,
+		     strerror(-r));
+		return 0;
+	}
+	if (under_virtual_fs(canon)) {
+		mlog(b->m, SRT_LOG_DEBUG, "%s '%s': under /dev or /proc, skipped", what, canon);
+		return 0;
+	}
+	if (t == NODE_MISSING) {
+		mlog(b->m, SRT_LOG_DEBUG, "%s '%s': does not exist, skipped", what, canon);
+		return 0;
+	}
+	mlog(b->m, SRT_LOG_DEBUG, "%s %s", what, canon);
+	return plan_add(&b->plan, canon, kind, t, what);
+}
+
+struct missing {
+	char *path;
+	enum node_type want;
+};
+
+struct scan_ctx {
+	struct build *b;
+	bool want_missing; /* placeholders for names that do not exist (user write roots only) */
+	struct missing *miss;
+	size_t n_miss, cap_miss;
+};
+
+static int scan_add(void *ud, const char *path, enum node_type type, enum node_type want,
+		    const char *why)
+{
+	struct scan_ctx *sc = ud;
+
+	if (type != NODE_MISSING)
+		return plan_add(&sc->b->plan, path, RULE_DENY_WRITE, type, why);
+	if (!sc->want_missing)
+		return 0;
+	if (sc->n_miss == sc->cap_miss) {
+		size_t nc = sc->cap_miss ? sc->cap_miss * 2 : 32;
+		struct missing *nm = realloc(sc->miss, nc * sizeof(*nm));
+		if (!nm)
+			return -ENOMEM;
+		sc->miss = nm;
+		sc->cap_miss = nc;
+	}
+	sc->miss[sc->n_miss].path = strdup(path);
+	if (!sc->miss[sc->n_miss].path)
+		return -ENOMEM;
+	sc->miss[sc->n_miss].want = want;
+	sc->n_miss++;
+	return 0;
+}
+
+static int build_plan(struct build *b)
+{
+	const struct srt_settings *s = b->m->s;
+	struct scan_ctx sc = {.b = b};
+	struct mandatory_opts mo = {.depth = s->mandatory_deny_search_depth,
+				    .allow_git_config = s->allow_git_config};
+	/* The reference's default write paths that exist on Linux (its /dev/std* and /tmp/claude
+	 * entries are replaced by inherited fds and the private TMPDIR). */
+	static const char *const default_writes[] = {"~/.npm/_logs", "~/.claude/debug"};
+	char **roots = NULL;
+	size_t n_default_roots = 0;
+	int r = 0;
+
+	/* Always take the shared lock: this sandbox may rely on placeholders that a concurrent
+	 * run created (they look like existing files), and they must outlive it. Leftovers of
+	 * crashed runs are removed here when no other run is active. */
+	{
+		_cleanup_free_ char *state = NULL;
+		r = state_dir_ensure(&state, b->reterr);
+		if (r < 0)
+			return r;
+		r = placeholders_open(state, &b->ph, b->reterr);
+		if (r < 0)
+			return r;
+	}
+
+	for (size_t i = 0; i < ELEMENTSOF(default_writes) && r >= 0; i++)
+		if (b->home)
+			r = add_setting_path(b, default_writes[i], RULE_ALLOW_WRITE,
+					     "default allowWrite");
+	n_default_roots = b->plan.n;
+	for (size_t i = 0; s->allow_write[i] && r >= 0; i++)
+		r = add_setting_path(b, s->allow_write[i], RULE_ALLOW_WRITE, "allowWrite");
+	for (size_t i = 0; s->deny_write[i] && r >= 0; i++)
+		r = add_setting_path(b, s->deny_write[i], RULE_DENY_WRITE, "denyWrite");
+	for (size_t i = 0; s->deny_read[i] && r >= 0; i++)
+		r = add_setting_path(b, s->deny_read[i], RULE_DENY_READ, "denyRead");
+	for (size_t i = 0; s->allow_read[i] && r >= 0; i++)
+		r = add_setting_path(b, s->allow_read[i], RULE_ALLOW_READ, "allowRead");
+	if (r < 0)
+		return r;
+
+	/* Mandatory denies under every write root (not only the cwd: reference bug S6). */
+	for (size_t i = 0; i < b->plan.n; i++)
+		if (b->plan.rules[i].kind == RULE_ALLOW_WRITE && b->plan.rules[i].type == NODE_DIR)
+			if ((r = strv_push(&roots, b->plan.rules[i].path)) < 0)
+				goto out;
+	for (size_t i = 0; roots && roots[i]; i++) {
+		long n;
+
+		/* srt's own default write paths (npm's log directory, ...) get their existing
+		 * dangerous files protected, but no placeholders for names they lack. A user
+		 * write root that is also a default one keeps them. */
+		sc.want_missing = i >= n_default_roots || strv_contains(s->allow_write, roots[i]);
+		n = mandatory_deny_scan(roots[i], &mo, scan_add, &sc);
+		if (n == -E2BIG) {
+			r = srt_error_set(b->reterr, SRT_E_UNSUPPORTED, E2BIG,
+					  "write root '%s' has more than %d entries within "
+					  "mandatoryDenySearchDepth %d; refusing to run with an "
+					  "incomplete mandatory-deny scan. Hint: lower "
+					  "mandatoryDenySearchDepth or narrow allowWrite",
+					  roots[i], MANDATORY_SCAN_MAX_ENTRIES, mo.depth);
+			goto out;
+		}
+		if (n < 0) {
+			r = srt_error_set(b->reterr, SRT_E_SYSTEM, (int)n,
+					  "scanning write root '%s' for protected files failed: %s",
+					  roots[i], strerror((int)-n));
+			goto out;
+		}
+		mlog(b->m, SRT_LOG_DEBUG, "mandatory-deny scan of %s: %ld entries (depth %d)",
+		     roots[i], n, mo.depth);
+	}
+
+	/* The settings files: never writable, whether or not they exist (config-based escape). */
+	for (size_t i = 0; s->protected_paths && s->protected_paths[i]; i++) {
+		_cleanup_free_ char *abs = NULL, *canon = NULL;
+		enum node_type t;
+
+		if (path_absolute(s->protected_paths[i], b->home, b->cwd, &abs) < 0 ||
+		    path_canonical(abs, &canon, &t) < 0)
+			continue;
+		if (t != NODE_MISSING) {
+			r = plan_add(&b->plan, canon, RULE_DENY_WRITE, t, "settings file");
+		} else {
+			sc.want_missing = true;
+		r = scan_add(&sc, canon, NODE_MISSING, NODE_OTHER, "settings file");
+		}
+		if (r < 0)
+			goto out;
+	}
+
+	/* Protected paths that do not exist but could be created: give them a mount point. */
+	for (size_t i = 0; i < sc.n_miss; i++) {
+		const char *p = sc.miss[i].path;
+
+		if (plan_access(&b->plan, p) != ACCESS_RW)
+			continue; /* not creatable from inside anyway */
+		r = placeholders_create(b->ph, p, sc.miss[i].want, b->reterr);
+		if (r < 0)
+			goto out;
+		mlog(b->m, SRT_LOG_DEBUG, "protecting missing %s via placeholder %s",
+		     sc.miss[i].want == NODE_DIR ? "directory" : "file", p);
+		r = plan_add(&b->plan, p, RULE_DENY_WRITE, sc.miss[i].want, "mandatory (missing)");
+		if (r < 0)
+			goto out;
+	}
+out:
+	for (size_t i = 0; i < sc.n_miss; i++)
+		free(sc.miss[i].path);
+	free(sc.miss);
+	strv_free(roots);
+	return r;
+}
+
+static int memfd_with(const char *name, const void *data, size_t len)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (len && write_all(fd, data, len) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+static void log_args(const srt_manager *m, const char *bwrap, const struct buf *args,
+		     char *const argv[])
+{
+	struct buf line = BUF_INIT;
+
+	if (!m->log_fn)
+		return;
+	(void)buf_puts(&line, bwrap);
+	for (size_t off = 0; off < args->len; off += strlen(args->data + off) + 1)
+		(void)buf_printf(&line, " %s", args->data + off);
+	(void)buf_puts(&line, " --");
+	for (size_t i = 0; argv[i]; i++)
+		(void)buf_printf(&line, " %s", argv[i]);
+	if (line.data)
+		mlog(m, SRT_LOG_DEBUG, "bwrap command: %s", line.data);
+	buf_free(&line);
+}
+
+static int check_enforceable(srt_manager *m, srt_error **reterr)
+{
+	const struct srt_settings *s = m->s;
+
+	if (s->allowed_domains && s->allowed_domains[0])
+		return srt_error_set(
+			reterr, SRT_E_UNSUPPORTED, ENOTSUP,
+			"network.allowedDomains lists %zu domain(s), but network access through "
+			"srt's filtering proxy is not implemented in this version. Refusing to run "
+			"with less isolation than the settings ask for. Hint: set "
+			"\"allowedDomains\": [] to run without network",
+			strv_length(s->allowed_domains));
+	if (s->enable_weaker_nested_sandbox)
+		mlog(m, SRT_LOG_WARNING,
+		     "enableWeakerNestedSandbox: no private /proc (host processes are visible); "
+		     "use only inside an unprivileged container");
+	if (s->allow_unix_sockets && s->allow_unix_sockets[0])
+		mlog(m, SRT_LOG_DEBUG, "network.allowUnixSockets applies to macOS only; on Linux "
+				       "use allowAllUnixSockets");
+	return 0;
+}
+
+SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opts *o,
+				 srt_child **ret, srt_error **reterr)
+{
+	_cleanup_strv_free_ char **env = NULL, **bargv = NULL;
+	_cleanup_free_ char *cwd = NULL, *exe = NULL, *state = NULL, *home_pw = NULL;
+	_cleanup_close_ int args_fd = -EBADF, seccomp_fd = -EBADF, mask_fd = -EBADF;
+	int status_pipe[2] = {-EBADF, -EBADF};
+	struct build b = {.m = m, .reterr = reterr};
+	struct mount_op *ops = NULL;
+	size_t n_ops = 0, n_masks;
+	struct buf args = BUF_INIT;
+	struct sandbox_spec spec = {0};
+	struct seccomp_policy sp;
+	srt_child *ch = NULL;
+	int *fds = NULL;
+	pid_t pid;
+	int r;
+
+	if (!m || !argv || !argv[0] || !ret)
+		return srt_error_set(reterr, SRT_E_INVALID_ARGUMENT, EINVAL, "no command given");
+
+	r = check_enforceable(m, reterr);
+	if (r < 0)
+		return r;
+
+	env = strv_copy(o && o->env ? o->env : environ);
+	if (!env)
+		return -ENOMEM;
+
+	if (!m->probed) {
+		r = bwrap_probe(m->bwrap_path, env_get(env, "PATH"), &m->bwrap, reterr);
+		if (r < 0)
+			return r;
+		m->probed = true;
+		mlog(m, SRT_LOG_DEBUG, "bubblewrap: %s%s%s", m->bwrap.path,
+		     m->bwrap.setuid ? " (setuid)" : "",
+		     m->bwrap.disable_userns ? "" : " (no --disable-userns)");
+	}
+	r = userns_check(&m->bwrap, reterr);
+	if (r < 0)
+		return r;
+	if (!m->bwrap.disable_userns && !m->s->allow_nested_user_namespaces)
+		mlog(m, SRT_LOG_DEBUG, "bubblewrap lacks --disable-userns; nested user namespaces "
+				       "are refused by the seccomp filter alone");
+
+	/* The command must exist: fail before building anything (exit 127 in the CLI). */
+	r = find_executable(argv[0], env_get(env, "PATH"), &exe);
+	if (r == -ENOENT)
+		return srt_error_set(reterr, SRT_E_COMMAND_NOT_FOUND, ENOENT,
+				     "command not found: '%s'", argv[0]);
+	if (r == -EACCES)
+		return srt_error_set(reterr, SRT_E_COMMAND_NOT_EXECUTABLE, EACCES,
+				     "command not executable: '%s'", argv[0]);
+	if (r < 0)
+		return srt_error_set(reterr, SRT_E_COMMAND_NOT_FOUND, r, "cannot run '%s': %s",
+				     argv[0], strerror(-r));
+
+	if (o && o->cwd) {
+		cwd = strdup(o->cwd);
+	} else {
+		cwd = getcwd(NULL, 0);
+		if (!cwd)
+			return srt_error_set(reterr, SRT_E_SYSTEM, errno,
+					     "cannot determine the working directory: %s",
+					     strerror(errno));
+	}
+	if (!cwd)
+		return -ENOMEM;
+	b.cwd = cwd;
+	b.home = env_get(env, "HOME");
+	if (!b.home || b.home[0] != '/') {
+		struct passwd *pw = getpwuid(geteuid());
+		if (pw && pw->pw_dir && pw->pw_dir[0] == '/') {
+			home_pw = strdup(pw->pw_dir);
+			b.home = home_pw;
+		} else {
+			b.home = NULL;
+		}
+	}
+
+	r = build_plan(&b);
+	if (r < 0)
+		goto fail;
+
+	{
+		_cleanup_free_ char *ccwd = NULL;
+		enum node_type t;
+		if (path_canonical(cwd, &ccwd, &t) == 0 &&
+		    plan_access(&b.plan, ccwd) == ACCESS_HIDDEN) {
+			r = srt_error_set(reterr, SRT_E_CONFIG, EACCES,
+					  "the working directory '%s' is hidden by denyRead; the "
+					  "command could not run there. Hint: add it to "
+					  "filesystem.allowRead or run from another directory",
+					  cwd);
+			goto fail;
+		}
+	}
+
+	r = plan_compile(&b.plan, &ops, &n_ops);
+	if (r < 0)
+		goto fail;
+	for (size_t i = 0; i < n_ops; i++)
+		mlog(m, SRT_LOG_DEBUG, "mount %s %s (%s%s)",
+		     ops[i].kind == OP_BIND_RW	 ? "read-write"
+		     : ops[i].kind == OP_BIND_RO ? "read-only"
+						 : "hidden",
+		     ops[i].path, ops[i].why ? ops[i].why : "", ops[i].pin ? ", pin" : "");
+
+	/* Private TMPDIR: a tmpfs over the per-user state directory (its own content, the
+	 * placeholder journals, stays invisible inside). */
+	r = state_dir_ensure(&state, reterr);
+	if (r < 0)
+		goto fail;
+	for (size_t i = 0; i < n_ops; i++)
+		if (ops[i].kind == OP_MASK_DIR && path_is_under(state, ops[i].path))
+			ops[i].traverse = true;
+
+	sp = (struct seccomp_policy){
+		.allow_unix_sockets = m->s->allow_all_unix_sockets,
+		.allow_nested_userns = m->s->allow_nested_user_namespaces,
+	};
+	r = seccomp_build_filter_fd(&sp, &seccomp_fd, reterr);
+	if (r < 0)
+		goto fail;
+
+	if (pipe2(status_pipe, O_CLOEXEC) < 0) {
+		r = srt_error_set(reterr, SRT_E_SYSTEM, errno, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+
+	/* fds in the bwrap process: 3 args, 4 seccomp, 5 status, 6.. empty files for masks */
+	n_masks = bwrap_args_mask_fds(ops, n_ops);
+	spec = (struct sandbox_spec){
+		.ops = ops,
+		.n_ops = n_ops,
+		.tmpdir = state,
+		.cwd = cwd,
+		.unshare_net = true,
+		.weaker_nested = m->s->enable_weaker_nested_sandbox,
+		.disable_userns = m->bwrap.disable_userns && !m->s->allow_nested_user_namespaces,
+		.tmpfs_size = m->bwrap.size,
+		.seccomp_fd = 4,
+		.json_status_fd = 5,
+		.first_mask_fd = 6,
+	};
+	r = bwrap_args_build(&spec, &args);
+	if (r < 0)
+		goto fail;
+	r = args_fd = memfd_with("srt-bwrap-args", args.data, args.len);
+	if (r < 0)
+		goto fail_sys;
+	if (n_masks) {
+		r = mask_fd = memfd_with("srt-empty", NULL, 0);
+		if (r < 0)
+			goto fail_sys;
+	}
+
+	fds = calloc(3 + n_masks, sizeof(int));
+	if (!fds) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	fds[0] = args_fd;
+	fds[1] = seccomp_fd;
+	fds[2] = status_pipe[1];
+	for (size_t i = 0; i < n_masks; i++)
+		fds[3 + i] = mask_fd;
+
+	if ((r = strv_push(&bargv, "bwrap")) < 0 || (r = strv_push(&bargv, "--args")) < 0 ||
+	    (r = strv_push(&bargv, "3")) < 0 || (r = strv_push(&bargv, "--")) < 0 ||
+	    (r = strv_extend(&bargv, argv)) < 0)
+		goto fail;
+	if ((r = env_set(&env, "TMPDIR", state)) < 0 ||
+	    (r = env_set(&env, "SANDBOX_RUNTIME", "1")) < 0)
+		goto fail;
+	log_args(m, m->bwrap.path, &args, argv);
+
+	ch = calloc(1, sizeof(*ch));
+	if (!ch) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	ch->pidfd = -EBADF;
+	ch->status_fd = -EBADF;
+
+	pid = spawn_bwrap(m->bwrap.path, bargv, env,
+			  &(struct spawn_fds){.src = fds, .n = 3 + n_masks}, reterr);
+	if (pid < 0) {
+		r = (int)pid;
+		goto fail;
+	}
+	close(status_pipe[1]);
+	status_pipe[1] = -EBADF;
+	ch->pid = pid;
+	ch->status_fd = TAKE_FD(status_pipe[0]);
+	(void)fcntl(ch->status_fd, F_SETFL, O_NONBLOCK);
+	ch->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	ch->ph = TAKE_PTR(b.ph);
+	*ret = TAKE_PTR(ch);
+	r = 0;
+	goto out;
+
+fail_sys:
+	r = srt_error_set(reterr, SRT_E_SYSTEM, r, "preparing the sandbox failed: %s",
+			  strerror(-r));
+fail:
+	free(ch);
+out:
+	if (status_pipe[0] >= 0)
+		close(status_pipe[0]);
+	if (status_pipe[1] >= 0)
+		close(status_pipe[1]);
+	free(fds);
+	buf_free(&args);
+	mount_ops_free(ops, n_ops);
+	plan_free(&b.plan);
+	placeholders_close(b.ph);
+	return r;
+}
+
+SRT_PUBLIC pid_t srt_child_pid(const srt_child *ch)
+{
+	return ch ? ch->pid : -1;
+}
+
+SRT_PUBLIC int srt_child_pidfd(const srt_child *ch)
+{
+	return ch ? ch->pidfd : -EBADF;
+}
+
+/* Reads what bwrap has written to the status fd so far and learns the sandbox's pid 1. */
+static void status_drain(srt_child *ch)
+{
+	char tmp[512];
+
+	if (ch->status_fd < 0)
+		return;
+	for (;;) {
+		ssize_t k = read(ch->status_fd, tmp, sizeof(tmp));
+		if (k > 0 && ch->status.len < 65536) {
+			(void)buf_append(&ch->status, tmp, (size_t)k);
+			continue;
+		}
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k == 0) {
+			close(ch->status_fd);
+			ch->status_fd = -EBADF;
+		}
+		break;
+	}
+	if (!ch->sandbox_pid && ch->status.data) {
+		const char *p = strstr(ch->status.data, "\"child-pid\"");
+		if (p && (p = strchr(p, ':'))) {
+			long v = strtol(p + 1, NULL, 10);
+			if (v > 1)
+				ch->sandbox_pid = (pid_t)v;
+		}
+	}
+}
+
+SRT_PUBLIC int srt_child_kill(srt_child *ch, int sig)
+{
+	if (!ch || sig < 0 || sig >= NSIG)
+		return -EINVAL;
+	if (ch->reaped)
+		return -ESRCH;
+	status_drain(ch);
+	/* The sandbox is its own session; its pid 1 ignores signals it has no handler for, so
+	 * the process group gets the signal the way a terminal would deliver it. */
+	if (ch->sandbox_pid > 0 && kill(-ch->sandbox_pid, sig) == 0)
+		return 0;
+	/* Not started yet (or already gone): bubblewrap itself; it takes the sandbox along. */
+	if (kill(ch->pid, sig) < 0)
+		return -errno;
+	return 0;
+}
+
+static int reap(srt_child *ch)
+{
+	while (!ch->reaped) {
+		int st;
+		pid_t p = waitpid(ch->pid, &st, 0);
+		if (p < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		ch->reaped = true;
+		ch->wait_status = st;
+	}
+	return 0;
+}
+
+SRT_PUBLIC int srt_child_wait(srt_child *ch, int *ret_status, srt_error **reterr)
+{
+	const char *p;
+	int r;
+
+	if (!ch || !ret_status)
+		return srt_error_set(reterr, SRT_E_INVALID_ARGUMENT, EINVAL, "no child given");
+	r = reap(ch);
+	if (r < 0)
+		return srt_error_set(reterr, SRT_E_SYSTEM, r, "waitpid: %s", strerror(-r));
+	if (ch->status_fd >= 0)
+		(void)fcntl(ch->status_fd, F_SETFL, 0); /* bwrap is gone: read to EOF */
+	status_drain(ch);
+	ch->ph = placeholders_close(ch->ph);
+
+	/* bwrap reports "exit-code" only when the command was really executed. */
+	p = ch->status.data ? strstr(ch->status.data, "\"exit-code\"") : NULL;
+	if (p && (p = strchr(p, ':'))) {
+		long v = strtol(p + 1, NULL, 10);
+		*ret_status = (int)(v & 0xff);
+		return 0;
+	}
+	if (WIFSIGNALED(ch->wait_status)) {
+		*ret_status = 128 + WTERMSIG(ch->wait_status);
+		return 0;
+	}
+	return srt_error_set(reterr, SRT_E_SPAWN, EIO,
+			     "the sandbox could not start the command (bubblewrap exited with "
+			     "status %d; its message, if any, is above)",
+			     WIFEXITED(ch->wait_status) ? WEXITSTATUS(ch->wait_status) : -1);
+}
+
+SRT_PUBLIC srt_child *srt_child_free(srt_child *ch)
+{
+	if (!ch)
+		return NULL;
+	if (!ch->reaped) {
+		(void)kill(ch->pid, SIGKILL);
+		(void)reap(ch);
+	}
+	if (ch->status_fd >= 0)
+		close(ch->status_fd);
+	if (ch->pidfd >= 0)
+		close(ch->pidfd);
+	placeholders_close(ch->ph);
+	buf_free(&ch->status);
+	free(ch);
+	return NULL;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Pure: the parsed ~/.srt-settings.json. No filesystem access happens here beyond reading the
+ * file in settings_load_file(); paths are kept exactly as written (resolution of "~" and
+ * relative paths happens in path-resolve.c when a sandbox is built).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+/* Hard limits (bad input gets a clear error, never unbounded work). */
+#define SETTINGS_MAX_FILE_SIZE (1024 * 1024) /* bytes */
+#define SETTINGS_MAX_LIST_ENTRIES 4096       /* per list */
+#define SETTINGS_MAX_STRING_LEN 4096         /* bytes, per path or domain entry (PATH_MAX) */
+
+struct settings_ignore_rule {
+	char *command; /* command substring, or "*" */
+	char **paths;  /* NULL-terminated, path substrings */
+};
+
+struct srt_settings {
+	/* network.* (all lists are NULL-terminated and never NULL after parsing) */
+	char **allowed_domains;
+	char **denied_domains;
+	char **allow_unix_sockets;    /* macOS only; accepted and kept */
+	bool allow_all_unix_sockets;  /* Linux: no AF_UNIX socket() filter */
+	bool allow_local_binding;
+	int http_proxy_port;          /* 0 when unset, else 1..65535 */
+	int socks_proxy_port;         /* 0 when unset, else 1..65535 */
+
+	/* filesystem.* */
+	char **deny_read;
+	char **allow_read;
+	char **allow_write;
+	char **deny_write;
+	bool allow_git_config;
+
+	/* top level */
+	struct settings_ignore_rule *ignore_violations;
+	size_t n_ignore_violations;
+	bool enable_weaker_nested_sandbox;
+	bool allow_nested_user_namespaces;
+	int mandatory_deny_search_depth; /* 1..10, default 3 */
+	bool allow_pty;                  /* macOS only; accepted and kept */
+
+	/* Paths the command must never write, whether or not they exist (the settings file in
+	 * use, the default settings path). Absolute or "~"-relative. */
+	char **protected_paths;
+
+	char *source; /* file the settings came from, NULL for the default / a string */
+};
+
+/* The embedded default settings (all lists empty, depth 3). NULL on ENOMEM. */
+struct srt_settings *settings_new_default(void);
+
+/* Parses and validates JSON text. `origin` names the source in messages. On failure returns
+ * -EINVAL (or -ENOMEM) and an SRT_E_CONFIG error "ORIGIN:LINE:COL: DOTTED.KEY: problem" and,
+ * for a misspelt key, "(did you mean 'allowWrite'?)". */
+int settings_parse(const char *json, size_t len, const char *origin, struct srt_settings **ret,
+		   srt_error **reterr);
+
+/* Reads (at most SETTINGS_MAX_FILE_SIZE bytes) and parses a file. Missing, unreadable, empty
+ * and oversized files are errors; the caller decides about fallbacks. Sets ->source. */
+int settings_load_file(const char *path, struct srt_settings **ret, srt_error **reterr);
+
+struct srt_settings *settings_copy(const struct srt_settings *s);
+struct srt_settings *settings_free(struct srt_settings *s);
+
+/* Domain pattern rules of the reference (exact names, "*.example.com", "localhost"), plus an
+ * optional ":port", bracketed IPv6 literals and a character-set check. `deny_list` additionally
+ * accepts "*" and "*:PORT". */
+bool domain_pattern_valid(const char *pattern, bool deny_list);

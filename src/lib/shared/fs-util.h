@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Path string helpers (pure) and a few file helpers. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Lexically normalises an absolute path: collapses "//", removes "." and applies ".." (".." at
+ * the root stays at the root). No trailing slash except for "/". Returns NULL on ENOMEM or if
+ * `path` is not absolute. */
+char *path_normalize(const char *path);
+
+/* Joins a and b with exactly one '/' (b may start with '/'). NULL on ENOMEM. */
+char *path_join(const char *a, const char *b);
+
+/* True if p == root or p lies below root (component-wise: "/a/bc" is not below "/a/b"). */
+bool path_is_under(const char *p, const char *root);
+
+/* Component-wise ordering: every path sorts before its descendants ('/' sorts lowest). */
+int path_compare(const char *a, const char *b);
+
+/* Reads a whole small file (at most max bytes) into a NUL-terminated buffer. -errno. */
+int read_file_max(const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* Writes all of buf to fd, retrying on EINTR/short writes. 0 or -errno. */
+int write_all(int fd, const void *buf, size_t len);

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Path helpers: normalisation, "~" and relative resolution, symlink resolution. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "path-resolve.h"
+#include "shared/fs-util.h"
+#include "tap.h"
+
+static void check_norm(const char *in, const char *want)
+{
+	char *n = path_normalize(in);
+	is_str(n, want, "normalize '%s'", in);
+	free(n);
+}
+
+static void check_abs(const char *raw, const char *want)
+{
+	char *r = NULL;
+	int rc = path_absolute(raw, "/home/u", "/work/proj", &r);
+	ok(rc == 0, "path_absolute('%s') succeeds", raw);
+	is_str(r, want, "path_absolute('%s')", raw);
+	free(r);
+}
+
+int main(void)
+{
+	char *r = NULL;
+	char tmpl[] = "/tmp/srt-test-path-XXXXXX";
+	enum node_type t;
+
+	check_norm("/", "/");
+	check_norm("//a//b/", "/a/b");
+	check_norm("/a/./b/../c", "/a/c");
+	check_norm("/../..", "/");
+	check_norm("/a/b/../../..", "/");
+	check_norm("/a/..b/c", "/a/..b/c");
+	ok(path_normalize("rel") == NULL, "normalize refuses a relative path");
+
+	check_abs("~", "/home/u");
+	check_abs("~/.ssh", "/home/u/.ssh");
+	check_abs(".", "/work/proj");
+	check_abs("..", "/work");
+	check_abs("./src/../lib", "/work/proj/lib");
+	check_abs("/etc//passwd", "/etc/passwd");
+	check_abs("~user/x", "/work/proj/~user/x"); /* not expanded, as the reference */
+	is_int(path_absolute("", "/h", "/c", &r), -EINVAL, "empty path refused");
+	is_int(path_absolute("~/x", NULL, "/c", &r), -EINVAL, "~ without HOME refused");
+
+	ok(path_is_under("/a/b", "/a"), "/a/b under /a");
+	ok(path_is_under("/a", "/a"), "/a under /a");
+	ok(!path_is_under("/ab", "/a"), "/ab not under /a");
+	ok(path_is_under("/anything", "/"), "everything under /");
+	ok(path_compare("/a", "/a/b") < 0 && path_compare("/a/b", "/a-b") < 0 &&
+		   path_compare("/a-b", "/a/b") > 0,
+	   "path_compare sorts parents before children and '/' lowest");
+
+	/* symlink resolution on a real tree */
+	if (!mkdtemp(tmpl)) {
+		ok(0, "mkdtemp");
+		return tap_exit();
+	}
+	{
+		char real[256], link[256], file[256], want[512];
+		char *canon = NULL;
+
+		snprintf(real, sizeof(real), "%s/real", tmpl);
+		snprintf(link, sizeof(link), "%s/link", tmpl);
+		snprintf(file, sizeof(file), "%s/real/f", tmpl);
+		mkdir(real, 0755);
+		close(open(file, O_CREAT | O_WRONLY, 0644));
+		if (symlink(real, link) < 0)
+			ok(0, "symlink");
+
+		snprintf(want, sizeof(want), "%s/real/f", tmpl);
+		snprintf(file, sizeof(file), "%s/link/f", tmpl);
+		ok(path_canonical(file, &canon, &t) == 0, "canonical of existing path via symlink");
+		is_str(canon, want, "symlink resolved");
+		is_int(t, NODE_OTHER, "type file");
+		free(canon);
+
+		snprintf(file, sizeof(file), "%s/link/missing/deeper", tmpl);
+		snprintf(want, sizeof(want), "%s/real/missing/deeper", tmpl);
+		ok(path_canonical(file, &canon, &t) == 0, "canonical of a missing path");
+		is_str(canon, want, "existing prefix resolved, rest appended");
+		is_int(t, NODE_MISSING, "type missing");
+		free(canon);
+
+		ok(path_canonical(tmpl, &canon, &t) == 0 && t == NODE_DIR, "dir type");
+		free(canon);
+
+		snprintf(file, sizeof(file), "rm -rf '%s'", tmpl);
+		if (fork() == 0) {
+			execl("/bin/sh", "sh", "-c", file, (char *)NULL);
+			_exit(1);
+		}
+	}
+	return tap_exit();
+}
