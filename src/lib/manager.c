@@ -339,6 +339,21 @@ static int build_plan(struct build *b)
 		if (b->plan.rules[i].kind == RULE_ALLOW_WRITE && b->plan.rules[i].type == NODE_DIR)
 			if ((r = strv_push(&roots, b->plan.rules[i].path)) < 0)
 				goto out;
+	/* The working directory and the home directory are where shells, git and agents look
+	 * for start-up files: when a broad write root covers them (allowWrite ["/"] or ["~"]),
+	 * scan them as roots of their own so their protected names get placeholders too. */
+	{
+		const char *extra[] = {b->cwd, b->home};
+		for (size_t k = 0; k < ELEMENTSOF(extra); k++) {
+			_cleanup_free_ char *c = NULL;
+			enum node_type t;
+			if (!extra[k] || path_canonical(extra[k], &c, &t) < 0 || t != NODE_DIR)
+				continue;
+			if (plan_access(&b->plan, c) == ACCESS_RW && !strv_contains(roots, c))
+				if ((r = strv_push(&roots, c)) < 0)
+					goto out;
+		}
+	}
 	for (size_t i = 0; roots && roots[i]; i++) {
 		long n;
 

@@ -43,14 +43,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct srt_settings *, settings_free)
 /* ---- Lists held by struct srt_settings, for default/copy/free ---- */
 
 static const size_t list_offsets[] = {
-	offsetof(struct srt_settings, allowed_domains),
-	offsetof(struct srt_settings, denied_domains),
-	offsetof(struct srt_settings, allow_unix_sockets),
-	offsetof(struct srt_settings, deny_read),
-	offsetof(struct srt_settings, allow_read),
-	offsetof(struct srt_settings, allow_write),
-	offsetof(struct srt_settings, deny_write),
-	offsetof(struct srt_settings, protected_paths),
+    offsetof(struct srt_settings, allowed_domains),
+    offsetof(struct srt_settings, denied_domains),
+    offsetof(struct srt_settings, allow_unix_sockets),
+    offsetof(struct srt_settings, deny_read),
+    offsetof(struct srt_settings, allow_read),
+    offsetof(struct srt_settings, allow_write),
+    offsetof(struct srt_settings, deny_write),
+    offsetof(struct srt_settings, protected_paths),
 };
 
 static char ***list_at(struct srt_settings *s, size_t offset)
@@ -122,7 +122,8 @@ struct srt_settings *settings_copy(const struct srt_settings *s)
 		*list_at(c, list_offsets[i]) = l;
 	}
 	if (s->n_ignore_violations > 0) {
-		c->ignore_violations = calloc(s->n_ignore_violations, sizeof(*c->ignore_violations));
+		c->ignore_violations =
+		    calloc(s->n_ignore_violations, sizeof(*c->ignore_violations));
 		if (!c->ignore_violations)
 			return NULL;
 		for (size_t i = 0; i < s->n_ignore_violations; i++) {
@@ -226,10 +227,7 @@ struct scan {
 	unsigned col;
 };
 
-static bool sc_at(const struct scan *c, char ch)
-{
-	return c->i < c->len && c->s[c->i] == ch;
-}
+static bool sc_at(const struct scan *c, char ch) { return c->i < c->len && c->s[c->i] == ch; }
 
 static void sc_next(struct scan *c)
 {
@@ -249,8 +247,8 @@ static void sc_next(struct scan *c)
 
 static void sc_ws(struct scan *c)
 {
-	while (c->i < c->len &&
-	       (c->s[c->i] == ' ' || c->s[c->i] == '\t' || c->s[c->i] == '\r' || c->s[c->i] == '\n'))
+	while (c->i < c->len && (c->s[c->i] == ' ' || c->s[c->i] == '\t' || c->s[c->i] == '\r' ||
+				 c->s[c->i] == '\n'))
 		sc_next(c);
 }
 
@@ -525,10 +523,7 @@ static void push_index(struct parser *p, size_t index)
 	p->depth++;
 }
 
-static void pop(struct parser *p)
-{
-	p->depth--;
-}
+static void pop(struct parser *p) { p->depth--; }
 
 static bool is_identifier(const char *s)
 {
@@ -674,11 +669,11 @@ enum field_type {
 	F_RIPGREP,
 	F_ALLOW_DOMAINS,
 	F_DENY_DOMAINS,
-	F_PATHS,          /* non-empty strings without control characters */
-	F_SOCKETS,        /* strings without control characters (may be empty, as in the reference) */
+	F_PATHS,   /* non-empty strings without control characters */
+	F_SOCKETS, /* strings without control characters (may be empty, as in the reference) */
 	F_BOOL,
-	F_PORT,           /* integer 1..65535 */
-	F_DEPTH,          /* integer 1..10 */
+	F_PORT,	 /* integer 1..65535 */
+	F_DEPTH, /* integer 1..10 */
 	F_IGNORE_VIOLATIONS,
 	F_IGNORED_STRING, /* validated, then dropped (ripgrep) */
 	F_IGNORED_STRINGS,
@@ -692,65 +687,74 @@ struct field {
 	size_t offset; /* into struct srt_settings, for the types that store something */
 };
 
-#define FIELD(n, t, req, member) {n, t, req, offsetof(struct srt_settings, member)}
-#define NODE(n, t, req) {n, t, req, 0}
-#define UNSUPPORTED(n) {n, F_UNSUPPORTED, false, 0}
+#define FIELD(n, t, req, member)                                                                   \
+	{                                                                                          \
+		n, t, req, offsetof(struct srt_settings, member)                                   \
+	}
+#define NODE(n, t, req)                                                                            \
+	{                                                                                          \
+		n, t, req, 0                                                                       \
+	}
+#define UNSUPPORTED(n)                                                                             \
+	{                                                                                          \
+		n, F_UNSUPPORTED, false, 0                                                         \
+	}
 
 static const struct field top_fields[] = {
-	NODE("network", F_NETWORK, true),
-	NODE("filesystem", F_FILESYSTEM, true),
-	NODE("ignoreViolations", F_IGNORE_VIOLATIONS, false),
-	FIELD("enableWeakerNestedSandbox", F_BOOL, false, enable_weaker_nested_sandbox),
-	FIELD("allowNestedUserNamespaces", F_BOOL, false, allow_nested_user_namespaces),
-	FIELD("mandatoryDenySearchDepth", F_DEPTH, false, mandatory_deny_search_depth),
-	FIELD("allowPty", F_BOOL, false, allow_pty),
-	NODE("ripgrep", F_RIPGREP, false),
-	UNSUPPORTED("credentials"),
-	UNSUPPORTED("enableWeakerNetworkIsolation"),
-	UNSUPPORTED("allowAppleEvents"),
-	UNSUPPORTED("seccomp"),
-	UNSUPPORTED("bwrapPath"),
-	UNSUPPORTED("socatPath"),
-	UNSUPPORTED("javaAgentJarPath"),
-	UNSUPPORTED("git"),
-	UNSUPPORTED("windows"),
+    NODE("network", F_NETWORK, true),
+    NODE("filesystem", F_FILESYSTEM, true),
+    NODE("ignoreViolations", F_IGNORE_VIOLATIONS, false),
+    FIELD("enableWeakerNestedSandbox", F_BOOL, false, enable_weaker_nested_sandbox),
+    FIELD("allowNestedUserNamespaces", F_BOOL, false, allow_nested_user_namespaces),
+    FIELD("mandatoryDenySearchDepth", F_DEPTH, false, mandatory_deny_search_depth),
+    FIELD("allowPty", F_BOOL, false, allow_pty),
+    NODE("ripgrep", F_RIPGREP, false),
+    UNSUPPORTED("credentials"),
+    UNSUPPORTED("enableWeakerNetworkIsolation"),
+    UNSUPPORTED("allowAppleEvents"),
+    UNSUPPORTED("seccomp"),
+    UNSUPPORTED("bwrapPath"),
+    UNSUPPORTED("socatPath"),
+    UNSUPPORTED("javaAgentJarPath"),
+    UNSUPPORTED("git"),
+    UNSUPPORTED("windows"),
 };
 
 static const struct field network_fields[] = {
-	FIELD("allowedDomains", F_ALLOW_DOMAINS, true, allowed_domains),
-	FIELD("deniedDomains", F_DENY_DOMAINS, true, denied_domains),
-	FIELD("allowUnixSockets", F_SOCKETS, false, allow_unix_sockets),
-	FIELD("allowAllUnixSockets", F_BOOL, false, allow_all_unix_sockets),
-	FIELD("allowLocalBinding", F_BOOL, false, allow_local_binding),
-	FIELD("httpProxyPort", F_PORT, false, http_proxy_port),
-	FIELD("socksProxyPort", F_PORT, false, socks_proxy_port),
-	UNSUPPORTED("deniedDomainReasons"),
-	UNSUPPORTED("strictAllowlist"),
-	UNSUPPORTED("deniedResolvedAddresses"),
-	UNSUPPORTED("allowMachLookup"),
-	UNSUPPORTED("mitmProxy"),
-	UNSUPPORTED("parentProxy"),
-	UNSUPPORTED("tlsTerminate"),
-	UNSUPPORTED("allowPlaintextHeaderSet"),
-	UNSUPPORTED("stripResponseHeaders"),
-	UNSUPPORTED("refuseOpaqueTunnels"),
-	UNSUPPORTED("requireHostMatch"),
-	UNSUPPORTED("ambiguousRequestTarget"),
+    FIELD("allowedDomains", F_ALLOW_DOMAINS, true, allowed_domains),
+    FIELD("deniedDomains", F_DENY_DOMAINS, true, denied_domains),
+    FIELD("allowUnixSockets", F_SOCKETS, false, allow_unix_sockets),
+    FIELD("allowAllUnixSockets", F_BOOL, false, allow_all_unix_sockets),
+    FIELD("allowLocalBinding", F_BOOL, false, allow_local_binding),
+    FIELD("httpProxyPort", F_PORT, false, http_proxy_port),
+    FIELD("socksProxyPort", F_PORT, false, socks_proxy_port),
+    UNSUPPORTED("deniedDomainReasons"),
+    UNSUPPORTED("strictAllowlist"),
+    UNSUPPORTED("deniedResolvedAddresses"),
+    UNSUPPORTED("allowMachLookup"),
+    UNSUPPORTED("mitmProxy"),
+    UNSUPPORTED("parentProxy"),
+    UNSUPPORTED("tlsTerminate"),
+    UNSUPPORTED("allowPlaintextHeaderSet"),
+    UNSUPPORTED("stripResponseHeaders"),
+    UNSUPPORTED("refuseOpaqueTunnels"),
+    UNSUPPORTED("requireHostMatch"),
+    UNSUPPORTED("ambiguousRequestTarget"),
 };
 
 static const struct field filesystem_fields[] = {
-	FIELD("denyRead", F_PATHS, true, deny_read),
-	FIELD("allowRead", F_PATHS, false, allow_read),
-	FIELD("allowWrite", F_PATHS, true, allow_write),
-	FIELD("denyWrite", F_PATHS, true, deny_write),
-	FIELD("allowGitConfig", F_BOOL, false, allow_git_config),
-	UNSUPPORTED("disabled"),
+    FIELD("denyRead", F_PATHS, true, deny_read),
+    FIELD("allowRead", F_PATHS, false, allow_read),
+    FIELD("allowWrite", F_PATHS, true, allow_write),
+    FIELD("denyWrite", F_PATHS, true, deny_write),
+    FIELD("allowGitConfig", F_BOOL, false, allow_git_config),
+    UNSUPPORTED("disabled"),
 };
 
 static const struct field ripgrep_fields[] = {
-	NODE("command", F_IGNORED_STRING, true),
-	NODE("args", F_IGNORED_STRINGS, false),
-	UNSUPPORTED("argv0"),
+    NODE("command", F_IGNORED_STRING, true),
+    NODE("args", F_IGNORED_STRINGS, false),
+    UNSUPPORTED("argv0"),
 };
 
 struct object_schema {
@@ -760,10 +764,10 @@ struct object_schema {
 };
 
 static const struct object_schema schemas[] = {
-	{"", top_fields, ELEMENTSOF(top_fields)},
-	{"network", network_fields, ELEMENTSOF(network_fields)},
-	{"filesystem", filesystem_fields, ELEMENTSOF(filesystem_fields)},
-	{"ripgrep", ripgrep_fields, ELEMENTSOF(ripgrep_fields)},
+    {"", top_fields, ELEMENTSOF(top_fields)},
+    {"network", network_fields, ELEMENTSOF(network_fields)},
+    {"filesystem", filesystem_fields, ELEMENTSOF(filesystem_fields)},
+    {"ripgrep", ripgrep_fields, ELEMENTSOF(ripgrep_fields)},
 };
 
 static const struct field *find_field(const struct object_schema *o, const char *key)
@@ -904,9 +908,10 @@ static int check_string(struct parser *p, json_t *v, enum string_kind kind)
 			unsigned char ch = (unsigned char)s[i];
 
 			if (ch < 0x20 || ch == 0x7f)
-				return fail(p, AT_VALUE,
-					    "path contains the control character 0x%02x at byte %zu",
-					    ch, i);
+				return fail(
+				    p, AT_VALUE,
+				    "path contains the control character 0x%02x at byte %zu", ch,
+				    i);
 		}
 		break;
 	case S_ALLOW_DOMAIN:
@@ -919,18 +924,20 @@ static int check_string(struct parser *p, json_t *v, enum string_kind kind)
 		if (!q)
 			return oom(p);
 		if (kind == S_DENY_DOMAIN)
-			return fail(p, AT_VALUE,
-				    "invalid domain pattern '%s': expected a domain (\"example.com\"), "
-				    "a wildcard (\"*.example.com\"), \"localhost\", a bracketed IPv6 "
-				    "literal (\"[::1]\") or \"*\" (every host), optionally followed "
-				    "by \":PORT\" (1-65535)",
-				    q);
-		return fail(p, AT_VALUE,
-			    "invalid domain pattern '%s': expected a domain (\"example.com\"), a "
-			    "wildcard (\"*.example.com\"), \"localhost\" or a bracketed IPv6 literal "
-			    "(\"[::1]\"), optionally followed by \":PORT\" (1-65535); overly broad "
-			    "patterns like \"*.com\" or \"*\" are not allowed",
+			return fail(
+			    p, AT_VALUE,
+			    "invalid domain pattern '%s': expected a domain (\"example.com\"), "
+			    "a wildcard (\"*.example.com\"), \"localhost\", a bracketed IPv6 "
+			    "literal (\"[::1]\") or \"*\" (every host), optionally followed "
+			    "by \":PORT\" (1-65535)",
 			    q);
+		return fail(
+		    p, AT_VALUE,
+		    "invalid domain pattern '%s': expected a domain (\"example.com\"), a "
+		    "wildcard (\"*.example.com\"), \"localhost\" or a bracketed IPv6 literal "
+		    "(\"[::1]\"), optionally followed by \":PORT\" (1-65535); overly broad "
+		    "patterns like \"*.com\" or \"*\" are not allowed",
+		    q);
 	}
 	}
 	return 0;
@@ -955,7 +962,8 @@ static int parse_strings(struct parser *p, json_t *v, enum string_kind kind, cha
 		if (!list)
 			return oom(p);
 	}
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		push_index(p, i);
 		r = check_string(p, e, kind);
 		if (r < 0)
@@ -983,16 +991,16 @@ static int parse_int(struct parser *p, json_t *v, long long lo, long long hi, in
 		double d = json_real_value(v);
 
 		if (!(d >= (double)lo && d <= (double)hi) || (double)(long long)d != d)
-			return fail(p, AT_VALUE, "expected an integer between %lld and %lld, got %g",
-				    lo, hi, d);
+			return fail(p, AT_VALUE,
+				    "expected an integer between %lld and %lld, got %g", lo, hi, d);
 		x = (long long)d;
 	} else {
-		return fail(p, AT_VALUE, "expected an integer between %lld and %lld, got %s", lo, hi,
-			    type_name(v));
+		return fail(p, AT_VALUE, "expected an integer between %lld and %lld, got %s", lo,
+			    hi, type_name(v));
 	}
 	if (x < lo || x > hi)
-		return fail(p, AT_VALUE, "expected an integer between %lld and %lld, got %lld", lo, hi,
-			    x);
+		return fail(p, AT_VALUE, "expected an integer between %lld and %lld, got %lld", lo,
+			    hi, x);
 	*ret = (int)x;
 	return 0;
 }
@@ -1005,9 +1013,10 @@ static int parse_ignore_violations(struct parser *p, json_t *v, struct srt_setti
 	int r;
 
 	if (!json_is_object(v))
-		return fail(p, AT_VALUE,
-			    "expected an object mapping command patterns to arrays of paths, got %s",
-			    type_name(v));
+		return fail(
+		    p, AT_VALUE,
+		    "expected an object mapping command patterns to arrays of paths, got %s",
+		    type_name(v));
 	n = json_object_size(v);
 	if (n > SETTINGS_MAX_LIST_ENTRIES)
 		return fail(p, AT_VALUE, "the object has %zu entries; at most %d are allowed", n,
@@ -1017,7 +1026,8 @@ static int parse_ignore_violations(struct parser *p, json_t *v, struct srt_setti
 	s->ignore_violations = calloc(n, sizeof(*s->ignore_violations));
 	if (!s->ignore_violations)
 		return oom(p);
-	json_object_foreach(v, key, paths) {
+	json_object_foreach(v, key, paths)
+	{
 		struct settings_ignore_rule *rule = &s->ignore_violations[s->n_ignore_violations];
 		_cleanup_strv_free_ char **list = NULL;
 		size_t klen = strlen(key);
@@ -1105,7 +1115,8 @@ static int parse_object(struct parser *p, json_t *obj, const struct object_schem
 
 	if (!json_is_object(obj))
 		return fail(p, AT_VALUE, "expected an object, got %s", type_name(obj));
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		const struct field *f = find_field(o, key);
 
 		push_key(p, key);
@@ -1139,10 +1150,10 @@ int settings_parse(const char *json, size_t len, const char *origin, struct srt_
 	_cleanup_(json_decrefp) json_t *root = NULL;
 	json_error_t jerr;
 	struct parser p = {
-		.text = json,
-		.len = len,
-		.origin = origin ? origin : "<settings>",
-		.reterr = reterr,
+	    .text = json,
+	    .len = len,
+	    .origin = origin ? origin : "<settings>",
+	    .reterr = reterr,
 	};
 	int r;
 
@@ -1150,10 +1161,11 @@ int settings_parse(const char *json, size_t len, const char *origin, struct srt_
 		return srt_error_set(reterr, SRT_E_INVALID_ARGUMENT, EINVAL,
 				     "settings_parse: invalid arguments");
 	if (len > SETTINGS_MAX_FILE_SIZE)
-		return srt_error_set(reterr, SRT_E_CONFIG, EFBIG, "%s: the file is larger than 1 MiB",
-				     p.origin);
+		return srt_error_set(reterr, SRT_E_CONFIG, EFBIG,
+				     "%s: the file is larger than 1 MiB", p.origin);
 	if (is_blank(json, len))
-		return srt_error_set(reterr, SRT_E_CONFIG, EINVAL, "%s: the file is empty", p.origin);
+		return srt_error_set(reterr, SRT_E_CONFIG, EINVAL, "%s: the file is empty",
+				     p.origin);
 	if (len >= 3 && memcmp(json, "\xef\xbb\xbf", 3) == 0)
 		return srt_error_set(reterr, SRT_E_CONFIG, EINVAL,
 				     "%s:1:1: the file starts with a UTF-8 byte order mark, which "
@@ -1199,7 +1211,8 @@ int settings_load_file(const char *path, struct srt_settings **ret, srt_error **
 		int e = errno;
 
 		if (e == ENOENT)
-			return srt_error_set(reterr, SRT_E_CONFIG, ENOENT, "%s: does not exist", path);
+			return srt_error_set(reterr, SRT_E_CONFIG, ENOENT, "%s: does not exist",
+					     path);
 		return srt_error_set(reterr, SRT_E_CONFIG, e, "%s: cannot be read: %s", path,
 				     strerror(e));
 	}
@@ -1213,10 +1226,11 @@ int settings_load_file(const char *path, struct srt_settings **ret, srt_error **
 		return srt_error_set(reterr, SRT_E_CONFIG, EISDIR,
 				     "%s: is a directory, not a settings file", path);
 	if (!S_ISREG(st.st_mode))
-		return srt_error_set(reterr, SRT_E_CONFIG, EINVAL, "%s: is not a regular file", path);
-	if (st.st_size > SETTINGS_MAX_FILE_SIZE)
-		return srt_error_set(reterr, SRT_E_CONFIG, EFBIG, "%s: the file is larger than 1 MiB",
+		return srt_error_set(reterr, SRT_E_CONFIG, EINVAL, "%s: is not a regular file",
 				     path);
+	if (st.st_size > SETTINGS_MAX_FILE_SIZE)
+		return srt_error_set(reterr, SRT_E_CONFIG, EFBIG,
+				     "%s: the file is larger than 1 MiB", path);
 
 	/* The file may change size under us: read until EOF, but never more than the limit + 1. */
 	cap = (size_t)st.st_size + 1;
@@ -1227,8 +1241,9 @@ int settings_load_file(const char *path, struct srt_settings **ret, srt_error **
 		ssize_t n;
 
 		if (len == cap) {
-			size_t ncap = cap * 2 > SETTINGS_MAX_FILE_SIZE + 1 ? SETTINGS_MAX_FILE_SIZE + 1
-									  : cap * 2;
+			size_t ncap = cap * 2 > SETTINGS_MAX_FILE_SIZE + 1
+					  ? SETTINGS_MAX_FILE_SIZE + 1
+					  : cap * 2;
 			char *nd;
 
 			if (cap >= SETTINGS_MAX_FILE_SIZE + 1)
@@ -1255,8 +1270,8 @@ int settings_load_file(const char *path, struct srt_settings **ret, srt_error **
 		len += (size_t)n;
 	}
 	if (len > SETTINGS_MAX_FILE_SIZE)
-		return srt_error_set(reterr, SRT_E_CONFIG, EFBIG, "%s: the file is larger than 1 MiB",
-				     path);
+		return srt_error_set(reterr, SRT_E_CONFIG, EFBIG,
+				     "%s: the file is larger than 1 MiB", path);
 
 	r = settings_parse(data, len, path, &s, reterr);
 	if (r < 0)

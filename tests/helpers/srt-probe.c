@@ -448,8 +448,8 @@ int main(int argc, char **argv)
 	if (IS("socket-unix", 0))
 		return report_fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
 	if (IS("socket-unix-highbits", 0))
-		return report_fd((int)syscall(SYS_socket, 0x100000001UL, (unsigned long)SOCK_STREAM,
-					      0UL));
+		return report_fd(
+		    (int)syscall(SYS_socket, 0x100000001UL, (unsigned long)SOCK_STREAM, 0UL));
 	if (IS("socket-vsock", 0))
 		return report_fd(socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0));
 	if (IS("socket-inet", 0))
@@ -502,7 +502,8 @@ int main(int argc, char **argv)
 	if (IS("setns-net", 0))
 		return do_setns_net();
 	if (IS("keyctl", 0))
-		return REPORT(syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
+		return REPORT(
+		    syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
 
 	if (IS("ptrace-attach", 1)) {
 		if (parse_long(argv[2], 10, &v) < 0 || v <= 0 || v > INT_MAX)

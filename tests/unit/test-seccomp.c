@@ -24,9 +24,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "srt/srt.h"
 #include "linux/seccomp.h"
 #include "shared/cleanup.h"
+#include "srt/srt.h"
 #include "tap.h"
 
 #ifndef AF_VSOCK
@@ -38,10 +38,7 @@
 /* A check performs one operation and returns 0 or -errno. */
 typedef long (*check_fn)(void);
 
-static long neg_errno(long r)
-{
-	return r < 0 ? -errno : 0;
-}
+static long neg_errno(long r) { return r < 0 ? -errno : 0; }
 
 static long close_result(long fd)
 {
@@ -141,10 +138,7 @@ static long check_tioclinux(void)
 	return ioctl_on_ctty(TIOCLINUX, &subcode);
 }
 
-static long check_unshare_user(void)
-{
-	return neg_errno(unshare(CLONE_NEWUSER));
-}
+static long check_unshare_user(void) { return neg_errno(unshare(CLONE_NEWUSER)); }
 
 static long wait_child(long pid)
 {
@@ -159,8 +153,8 @@ static long wait_child(long pid)
 
 static long check_clone_newuser(void)
 {
-	return wait_child(syscall(SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), 0UL, 0UL,
-				  0UL, 0UL));
+	return wait_child(
+	    syscall(SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), 0UL, 0UL, 0UL, 0UL));
 }
 
 static long check_clone3(void)
@@ -171,15 +165,9 @@ static long check_clone3(void)
 	return wait_child(syscall(435 /* clone3 */, args, sizeof(args)));
 }
 
-static long check_fork(void)
-{
-	return wait_child(fork());
-}
+static long check_fork(void) { return wait_child(fork()); }
 
-static void *thread_main(void *arg)
-{
-	return arg;
-}
+static void *thread_main(void *arg) { return arg; }
 
 static long check_pthread_create(void)
 {
@@ -219,10 +207,7 @@ static long check_open_tree_attr(void)
 	return close_result(syscall(NR_OPEN_TREE_ATTR, -1, "", 0UL, NULL, 0UL));
 }
 
-static long check_bpf(void)
-{
-	return neg_errno(syscall(SYS_bpf, -1, NULL, 0));
-}
+static long check_bpf(void) { return neg_errno(syscall(SYS_bpf, -1, NULL, 0)); }
 
 static long check_process_vm_readv(void)
 {
@@ -388,8 +373,7 @@ static void expect(int filter_fd, const char *name, check_fn fn, const char *wan
 	char baseline[64];
 
 	snprintf(baseline, sizeof(baseline), "%s", run(-1, fn));
-	is_str(run(filter_fd, fn), want, "%s -> %s (without the filter: %s)", name, want,
-	       baseline);
+	is_str(run(filter_fd, fn), want, "%s -> %s (without the filter: %s)", name, want, baseline);
 }
 
 static int build(bool unix_ok, bool userns_ok)

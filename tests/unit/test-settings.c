@@ -83,7 +83,7 @@ static struct srt_settings *parse_ok(const char *json, const char *what)
 static bool all_lists_empty(const struct srt_settings *s)
 {
 	char **lists[] = {s->allowed_domains, s->denied_domains, s->allow_unix_sockets,
-			  s->deny_read,	      s->allow_read,	  s->allow_write,
+			  s->deny_read,	      s->allow_read,	 s->allow_write,
 			  s->deny_write,      s->protected_paths};
 
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
@@ -102,8 +102,8 @@ static void test_default(void)
 	is_int(s->http_proxy_port, 0, "default: no http proxy port");
 	is_int(s->n_ignore_violations, 0, "default: no ignore rules");
 	ok(!s->allow_pty && !s->allow_git_config && !s->allow_local_binding &&
-		   !s->allow_all_unix_sockets && !s->enable_weaker_nested_sandbox &&
-		   !s->allow_nested_user_namespaces,
+	       !s->allow_all_unix_sockets && !s->enable_weaker_nested_sandbox &&
+	       !s->allow_nested_user_namespaces,
 	   "default: all booleans false");
 	ok(s->source == NULL, "default: no source");
 	ok(settings_free(s) == NULL, "settings_free returns NULL");
@@ -131,31 +131,31 @@ static void test_minimal(void)
 }
 
 static const char full[] =
-	"{\n"
-	"  \"network\": {\n"
-	"    \"allowedDomains\": [\"example.com\", \"*.github.com\", \"localhost:3000\", \"[::1]\"],\n"
-	"    \"deniedDomains\": [\"evil.example.com\", \"*:25\"],\n"
-	"    \"allowUnixSockets\": [\"/var/run/docker.sock\", \"\"],\n"
-	"    \"allowAllUnixSockets\": true,\n"
-	"    \"allowLocalBinding\": true,\n"
-	"    \"httpProxyPort\": 8080,\n"
-	"    \"socksProxyPort\": 1080\n"
-	"  },\n"
-	"  \"filesystem\": {\n"
-	"    \"denyRead\": [\"~/.ssh\"],\n"
-	"    \"allowRead\": [\"~/.ssh/known_hosts\"],\n"
-	"    \"allowWrite\": [\".\", \"/tmp\"],\n"
-	"    \"denyWrite\": [\"./.env\", \"**/*.pem\"],\n"
-	"    \"allowGitConfig\": true\n"
-	"  },\n"
-	"  \"ignoreViolations\": {\"*\": [\"/usr/bin\"], \"npm test\": [\"/tmp/a\", \"/tmp/b\"],"
-	" \"x\": []},\n"
-	"  \"enableWeakerNestedSandbox\": true,\n"
-	"  \"allowNestedUserNamespaces\": true,\n"
-	"  \"mandatoryDenySearchDepth\": 10,\n"
-	"  \"allowPty\": true,\n"
-	"  \"ripgrep\": {\"command\": \"rg\", \"args\": [\"--hidden\"]}\n"
-	"}\n";
+    "{\n"
+    "  \"network\": {\n"
+    "    \"allowedDomains\": [\"example.com\", \"*.github.com\", \"localhost:3000\", \"[::1]\"],\n"
+    "    \"deniedDomains\": [\"evil.example.com\", \"*:25\"],\n"
+    "    \"allowUnixSockets\": [\"/var/run/docker.sock\", \"\"],\n"
+    "    \"allowAllUnixSockets\": true,\n"
+    "    \"allowLocalBinding\": true,\n"
+    "    \"httpProxyPort\": 8080,\n"
+    "    \"socksProxyPort\": 1080\n"
+    "  },\n"
+    "  \"filesystem\": {\n"
+    "    \"denyRead\": [\"~/.ssh\"],\n"
+    "    \"allowRead\": [\"~/.ssh/known_hosts\"],\n"
+    "    \"allowWrite\": [\".\", \"/tmp\"],\n"
+    "    \"denyWrite\": [\"./.env\", \"**/*.pem\"],\n"
+    "    \"allowGitConfig\": true\n"
+    "  },\n"
+    "  \"ignoreViolations\": {\"*\": [\"/usr/bin\"], \"npm test\": [\"/tmp/a\", \"/tmp/b\"],"
+    " \"x\": []},\n"
+    "  \"enableWeakerNestedSandbox\": true,\n"
+    "  \"allowNestedUserNamespaces\": true,\n"
+    "  \"mandatoryDenySearchDepth\": 10,\n"
+    "  \"allowPty\": true,\n"
+    "  \"ripgrep\": {\"command\": \"rg\", \"args\": [\"--hidden\"]}\n"
+    "}\n";
 
 static void check_full(const struct srt_settings *s, const char *what)
 {
@@ -206,14 +206,15 @@ static void test_full(void)
 	if (c) {
 		check_full(c, "copy");
 		ok(c->allowed_domains != s->allowed_domains &&
-			   c->allowed_domains[0] != s->allowed_domains[0],
+		       c->allowed_domains[0] != s->allowed_domains[0],
 		   "copy: lists are deep copies");
 		ok(c->ignore_violations != s->ignore_violations &&
-			   c->ignore_violations[1].command != s->ignore_violations[1].command,
+		       c->ignore_violations[1].command != s->ignore_violations[1].command,
 		   "copy: ignore rules are deep copies");
 		is_str(c->source, "/x/settings.json", "copy: source");
 		ok(c->source != s->source, "copy: source copied");
-		is_str(c->protected_paths[0], "/home/u/.srt-settings.json", "copy: protected paths");
+		is_str(c->protected_paths[0], "/home/u/.srt-settings.json",
+		       "copy: protected paths");
 	}
 	settings_free(s);
 	/* the copy outlives its original */
@@ -226,13 +227,15 @@ static void test_values(void)
 {
 	struct srt_settings *s;
 
-	s = parse_ok(WITH_NET(",\"httpProxyPort\":8080.0,\"socksProxyPort\":1e3"), "integral reals");
+	s = parse_ok(WITH_NET(",\"httpProxyPort\":8080.0,\"socksProxyPort\":1e3"),
+		     "integral reals");
 	if (s) {
 		is_int(s->http_proxy_port, 8080, "8080.0 → 8080");
 		is_int(s->socks_proxy_port, 1000, "1e3 → 1000");
 	}
 	settings_free(s);
-	s = parse_ok(WITH_NET(",\"httpProxyPort\":1,\"socksProxyPort\":65535"), "ports 1 and 65535");
+	s = parse_ok(WITH_NET(",\"httpProxyPort\":1,\"socksProxyPort\":65535"),
+		     "ports 1 and 65535");
 	if (s)
 		ok(s->http_proxy_port == 1 && s->socks_proxy_port == 65535, "port bounds kept");
 	settings_free(s);
@@ -240,7 +243,8 @@ static void test_values(void)
 	if (s)
 		is_int(s->mandatory_deny_search_depth, 1, "depth 1 kept");
 	settings_free(s);
-	s = parse_ok(WITH_TOP(",\"ripgrep\":{\"command\":\"/usr/bin/rg\"}"), "ripgrep without args");
+	s = parse_ok(WITH_TOP(",\"ripgrep\":{\"command\":\"/usr/bin/rg\"}"),
+		     "ripgrep without args");
 	settings_free(s);
 	s = parse_ok(WITH_TOP(",\"ignoreViolations\":{}"), "empty ignoreViolations");
 	if (s)
@@ -248,13 +252,14 @@ static void test_values(void)
 	settings_free(s);
 	s = parse_ok(WITH_FS(",\"allowGitConfig\":false"), "allowGitConfig false");
 	settings_free(s);
-	err_is("{\"network\":{\"allowedDomains\":[\"\\u00e9.example.com\"],\"deniedDomains\":[]},"
-	       FS_MIN "}",
-	       ORIGIN ":1:31: network.allowedDomains[0]: invalid domain pattern '\xc3\xa9.example.com': "
-		      "expected a domain (\"example.com\"), a wildcard (\"*.example.com\"), "
-		      "\"localhost\" or a bracketed IPv6 literal (\"[::1]\"), optionally followed by "
-		      "\":PORT\" (1-65535); overly broad patterns like \"*.com\" or \"*\" are not "
-		      "allowed");
+	err_is("{\"network\":{\"allowedDomains\":[\"\\u00e9.example.com\"],\"deniedDomains\":[]}"
+	       "," FS_MIN "}",
+	       ORIGIN
+	       ":1:31: network.allowedDomains[0]: invalid domain pattern '\xc3\xa9.example.com': "
+	       "expected a domain (\"example.com\"), a wildcard (\"*.example.com\"), "
+	       "\"localhost\" or a bracketed IPv6 literal (\"[::1]\"), optionally followed by "
+	       "\":PORT\" (1-65535); overly broad patterns like \"*.com\" or \"*\" are not "
+	       "allowed");
 	s = parse_ok(WITH_FS(",\"allowRead\":[\"/caf\\u00e9\", \"/a b\", \"\\ud83d\\ude00\"]"),
 		     "non-ASCII and spaces in paths");
 	if (s)
@@ -270,11 +275,13 @@ static void test_syntax_errors(void)
 	err_is(" \n\t\r ", ORIGIN ": the file is empty");
 	err_is("{", ORIGIN ":1:1: invalid JSON: string or '}' expected near end of file");
 	err_is(MIN " x", ORIGIN ":1:114: invalid JSON: end of file expected near 'x'");
-	err_is("{\n  \"network\": {,\n}", ORIGIN ":2:15: invalid JSON: string or '}' expected near ','");
+	err_is("{\n  \"network\": {,\n}",
+	       ORIGIN ":2:15: invalid JSON: string or '}' expected near ','");
 	err_is("{\"a\":1,}", ORIGIN ":1:8: invalid JSON: string or '}' expected near '}'");
 	err_is("// comment\n" MIN, ORIGIN ":1:1: invalid JSON: invalid token near '/'");
-	err_is("\xef\xbb\xbf" MIN, ORIGIN ":1:1: the file starts with a UTF-8 byte order mark, which "
-				     "JSON does not allow; save it without one");
+	err_is("\xef\xbb\xbf" MIN,
+	       ORIGIN ":1:1: the file starts with a UTF-8 byte order mark, which "
+		      "JSON does not allow; save it without one");
 	err_like("{\"a\":\"\\u0000\"}", ORIGIN ":1:13: invalid JSON: \\u0000 is not allowed");
 	err_like("{\"a\":\"\xff\"}", ORIGIN ":1:");
 	err_like("{\"a\":\"\xff\"}", "invalid JSON: unable to decode byte 0xff");
@@ -322,7 +329,8 @@ static void test_required(void)
 	err_is("{\n"
 	       "  \"network\": {\n"
 	       "    \"allowedDomains\": []\n"
-	       "  },\n" "  " FS_MIN "\n}",
+	       "  },\n"
+	       "  " FS_MIN "\n}",
 	       ORIGIN ":2:14: network: required key 'deniedDomains' is missing");
 	err_is("{" NET_MIN ", \"filesystem\": {\"denyRead\": [], \"denyWrite\": []}}",
 	       ORIGIN ":1:68: filesystem: required key 'allowWrite' is missing");
@@ -332,7 +340,8 @@ static void test_required(void)
 
 static void test_types(void)
 {
-	err_is("{\"network\":[]," FS_MIN "}", ORIGIN ":1:12: network: expected an object, got an array");
+	err_is("{\"network\":[]," FS_MIN "}",
+	       ORIGIN ":1:12: network: expected an object, got an array");
 	err_is("{\"network\":{\"allowedDomains\":\"example.com\",\"deniedDomains\":[]}," FS_MIN "}",
 	       ORIGIN ":1:30: network.allowedDomains: expected an array of strings, got a string");
 	err_is("{\"network\":{\"allowedDomains\":[\"a.com\", 7],\"deniedDomains\":[]}," FS_MIN "}",
@@ -341,8 +350,8 @@ static void test_types(void)
 	       ORIGIN ":1:72: network.allowLocalBinding: expected a boolean, got a string");
 	err_is(WITH_NET(",\"allowAllUnixSockets\":null"),
 	       ORIGIN ":1:74: network.allowAllUnixSockets: expected a boolean, got null");
-	err_is(WITH_NET(",\"allowUnixSockets\":{}"),
-	       ORIGIN ":1:71: network.allowUnixSockets: expected an array of strings, got an object");
+	err_is(WITH_NET(",\"allowUnixSockets\":{}"), ORIGIN
+	       ":1:71: network.allowUnixSockets: expected an array of strings, got an object");
 	err_is(WITH_FS(",\"allowRead\":[[\"/x\"]]"),
 	       ORIGIN ":1:125: filesystem.allowRead[0]: expected a string, got an array");
 	err_is(WITH_FS(",\"allowGitConfig\":1"),
@@ -358,7 +367,7 @@ static void test_types(void)
 	err_is(WITH_TOP(",\"ignoreViolations\":{\"x\":[\"/a\",false]}"),
 	       ORIGIN ":1:143: ignoreViolations.x[1]: expected a string, got a boolean");
 	err_is(WITH_TOP(",\"ripgrep\":\"rg\""), ORIGIN ":1:123: ripgrep: expected an object, got a "
-						    "string");
+						       "string");
 	err_is(WITH_TOP(",\"ripgrep\":{\"command\":[\"rg\"]}"),
 	       ORIGIN ":1:134: ripgrep.command: expected a string, got an array");
 	err_is(WITH_TOP(",\"ripgrep\":{\"command\":\"rg\",\"args\":\"-u\"}"),
@@ -379,8 +388,8 @@ static void test_numbers(void)
 	err_is(WITH_TOP(",\"mandatoryDenySearchDepth\":\"3\""),
 	       ORIGIN ":1:140: mandatoryDenySearchDepth: expected an integer between 1 and 10, "
 		      "got a string");
-	err_is(WITH_NET(",\"httpProxyPort\":0"),
-	       ORIGIN ":1:68: network.httpProxyPort: expected an integer between 1 and 65535, got 0");
+	err_is(WITH_NET(",\"httpProxyPort\":0"), ORIGIN
+	       ":1:68: network.httpProxyPort: expected an integer between 1 and 65535, got 0");
 	err_is(WITH_NET(",\"httpProxyPort\":65536"),
 	       ORIGIN ":1:68: network.httpProxyPort: expected an integer between 1 and 65535, got "
 		      "65536");
@@ -445,8 +454,10 @@ static void test_paths(void)
 	err_is("{" NET_MIN ",\"filesystem\":{\"denyRead\":[\"a]\\\"}{,:\", \"[\"],"
 	       "\"allowWrite\":[],\"denyWrite\":[\"ok\",\"\"]}}",
 	       ORIGIN ":1:130: filesystem.denyWrite[1]: path cannot be empty");
-	/* ... and after an escaped key, and after multi-byte characters (columns count them once) */
-	err_is("{" NET_MIN ",\"filesystem\":{\"denyRead\":[\"\xc3\xa9\xe2\x82\xac\"],\"allow\\u0057rite\":[],"
+	/* ... and after an escaped key, and after multi-byte characters (columns count them once)
+	 */
+	err_is("{" NET_MIN
+	       ",\"filesystem\":{\"denyRead\":[\"\xc3\xa9\xe2\x82\xac\"],\"allow\\u0057rite\":[],"
 	       "\"denyWrite\":[\"\"]}}",
 	       ORIGIN ":1:119: filesystem.denyWrite[0]: path cannot be empty");
 	err_is("{\n\t\"network\": {\"allowedDomains\": [], \"deniedDomains\": []},\n"
@@ -462,7 +473,8 @@ static void test_limits(void)
 	char *m;
 
 	/* 4096 entries are fine, 4097 are not */
-	buf_puts(&b, "{" NET_MIN ",\"filesystem\":{\"denyRead\":[],\"allowWrite\":[],\"denyWrite\":[");
+	buf_puts(&b,
+		 "{" NET_MIN ",\"filesystem\":{\"denyRead\":[],\"allowWrite\":[],\"denyWrite\":[");
 	for (size_t i = 0; i < n - 1; i++)
 		buf_printf(&b, "%s\"/p%zu\"", i ? "," : "", i);
 	buf_puts(&b, "]}}");
@@ -471,12 +483,14 @@ static void test_limits(void)
 	free(m);
 	buf_free(&b);
 
-	buf_puts(&b, "{" NET_MIN ",\"filesystem\":{\"denyRead\":[],\"allowWrite\":[],\"denyWrite\":[");
+	buf_puts(&b,
+		 "{" NET_MIN ",\"filesystem\":{\"denyRead\":[],\"allowWrite\":[],\"denyWrite\":[");
 	for (size_t i = 0; i < n; i++)
 		buf_printf(&b, "%s\"/p%zu\"", i ? "," : "", i);
 	buf_puts(&b, "]}}");
 	m = err_of(b.data, b.len);
-	is_str(m, ORIGIN ":1:109: filesystem.denyWrite: the list has 4097 entries; at most 4096 are "
+	is_str(m,
+	       ORIGIN ":1:109: filesystem.denyWrite: the list has 4097 entries; at most 4096 are "
 		      "allowed",
 	       "4097 list entries refused");
 	free(m);
@@ -489,7 +503,8 @@ static void test_limits(void)
 		buf_printf(&b, "%s\"c%zu\":[]", i ? "," : "", i);
 	buf_puts(&b, "}}");
 	m = err_of(b.data, b.len);
-	is_str(m, ORIGIN ":1:132: ignoreViolations: the object has 4097 entries; at most 4096 are "
+	is_str(m,
+	       ORIGIN ":1:132: ignoreViolations: the object has 4097 entries; at most 4096 are "
 		      "allowed",
 	       "4097 ignoreViolations commands refused");
 	free(m);
@@ -505,8 +520,10 @@ static void test_limits(void)
 		if (len == SETTINGS_MAX_STRING_LEN)
 			ok(m == NULL, "4096-byte path accepted");
 		else
-			is_str(m, ORIGIN ":1:79: filesystem.denyRead[0]: the string is 4097 bytes long; "
-				      "at most 4096 are allowed",
+			is_str(m,
+			       ORIGIN
+			       ":1:79: filesystem.denyRead[0]: the string is 4097 bytes long; "
+			       "at most 4096 are allowed",
 			       "4097-byte path refused");
 		free(m);
 		buf_free(&b);
@@ -600,35 +617,47 @@ static void test_unknown_keys(void)
 	err_is(WITH_TOP(",\"ripgrep\":{\"command\":\"rg\",\"argz\":[]}"),
 	       ORIGIN ":1:139: ripgrep.argz: unknown key (did you mean 'args'?)");
 	/* filterRequest is a library-only function in 0.0.83: never valid in a file */
-	err_is(WITH_NET(",\"filterRequest\":{}"), ORIGIN ":1:52: network.filterRequest: unknown key");
+	err_is(WITH_NET(",\"filterRequest\":{}"),
+	       ORIGIN ":1:52: network.filterRequest: unknown key");
 	/* the first problem in document order is the one reported */
 	err_is("{\"zz\":1,\"yy\":2}", ORIGIN ":1:2: zz: unknown key");
 }
 
 static void test_unsupported(void)
 {
-	static const char *const top[] = {"credentials", "enableWeakerNetworkIsolation",
-					  "allowAppleEvents", "seccomp", "bwrapPath", "socatPath",
-					  "javaAgentJarPath", "git", "windows"};
-	static const char *const net[] = {
-		"deniedDomainReasons",	   "strictAllowlist",	    "deniedResolvedAddresses",
-		"allowMachLookup",	   "mitmProxy",		    "parentProxy",
-		"tlsTerminate",		   "allowPlaintextHeaderSet", "stripResponseHeaders",
-		"refuseOpaqueTunnels",	   "requireHostMatch",	    "ambiguousRequestTarget"};
+	static const char *const top[] = {"credentials",      "enableWeakerNetworkIsolation",
+					  "allowAppleEvents", "seccomp",
+					  "bwrapPath",	      "socatPath",
+					  "javaAgentJarPath", "git",
+					  "windows"};
+	static const char *const net[] = {"deniedDomainReasons",
+					  "strictAllowlist",
+					  "deniedResolvedAddresses",
+					  "allowMachLookup",
+					  "mitmProxy",
+					  "parentProxy",
+					  "tlsTerminate",
+					  "allowPlaintextHeaderSet",
+					  "stripResponseHeaders",
+					  "refuseOpaqueTunnels",
+					  "requireHostMatch",
+					  "ambiguousRequestTarget"};
 	char json[512], want[256];
 
 	for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++) {
 		snprintf(json, sizeof(json), WITH_TOP(",\"%s\":{}"), top[i]);
 		snprintf(want, sizeof(want),
-			 ORIGIN ":1:113: %s: '%s' is not supported by this version of srt (it comes "
-				"from a newer sandbox-runtime); remove it",
+			 ORIGIN
+			 ":1:113: %s: '%s' is not supported by this version of srt (it comes "
+			 "from a newer sandbox-runtime); remove it",
 			 top[i], top[i]);
 		err_is(json, want);
 	}
 	for (size_t i = 0; i < sizeof(net) / sizeof(net[0]); i++) {
 		snprintf(json, sizeof(json), WITH_NET(",\"%s\":true"), net[i]);
-		snprintf(want, sizeof(want), "network.%s: '%s' is not supported by this version of srt",
-			 net[i], net[i]);
+		snprintf(want, sizeof(want),
+			 "network.%s: '%s' is not supported by this version of srt", net[i],
+			 net[i]);
 		err_like(json, want);
 	}
 	err_is(WITH_FS(",\"disabled\":true"),
@@ -654,26 +683,29 @@ static void test_duplicates(void)
 
 static void test_domains(void)
 {
-	err_is("{\"network\":{\"allowedDomains\":[\"example.com\",\"*.com\"],\"deniedDomains\":[]},"
-	       FS_MIN "}",
-	       ORIGIN ":1:45: network.allowedDomains[1]: invalid domain pattern '*.com': expected a "
-		      "domain (\"example.com\"), a wildcard (\"*.example.com\"), \"localhost\" or a "
-		      "bracketed IPv6 literal (\"[::1]\"), optionally followed by \":PORT\" "
-		      "(1-65535); overly broad patterns like \"*.com\" or \"*\" are not allowed");
+	err_is("{\"network\":{\"allowedDomains\":[\"example.com\",\"*.com\"],\"deniedDomains\":[]}"
+	       "," FS_MIN "}",
+	       ORIGIN
+	       ":1:45: network.allowedDomains[1]: invalid domain pattern '*.com': expected a "
+	       "domain (\"example.com\"), a wildcard (\"*.example.com\"), \"localhost\" or a "
+	       "bracketed IPv6 literal (\"[::1]\"), optionally followed by \":PORT\" "
+	       "(1-65535); overly broad patterns like \"*.com\" or \"*\" are not allowed");
 	err_like("{\"network\":{\"allowedDomains\":[\"*\"],\"deniedDomains\":[]}," FS_MIN "}",
 		 ORIGIN ":1:31: network.allowedDomains[0]: invalid domain pattern '*'");
-	err_is("{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[\"https://x.com\"]}," FS_MIN "}",
+	err_is("{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[\"https://x.com\"]}," FS_MIN
+	       "}",
 	       ORIGIN ":1:50: network.deniedDomains[0]: invalid domain pattern 'https://x.com': "
 		      "expected a domain (\"example.com\"), a wildcard (\"*.example.com\"), "
 		      "\"localhost\", a bracketed IPv6 literal (\"[::1]\") or \"*\" (every host), "
 		      "optionally followed by \":PORT\" (1-65535)");
-	err_like("{\"network\":{\"allowedDomains\":[\"a\\u001b[2J.com\"],\"deniedDomains\":[]},"
-		 FS_MIN "}",
-		 "invalid domain pattern 'a\\u001b[2J.com'");
+	err_like(
+	    "{\"network\":{\"allowedDomains\":[\"a\\u001b[2J.com\"],\"deniedDomains\":[]}," FS_MIN
+	    "}",
+	    "invalid domain pattern 'a\\u001b[2J.com'");
 	struct srt_settings *s = parse_ok(
-		"{\"network\":{\"allowedDomains\":[\"localhost\",\"*.co.uk\",\"[2001:db8::1]:443\"],"
-		"\"deniedDomains\":[\"*\",\"*:22\"]}," FS_MIN "}",
-		"valid domain lists");
+	    "{\"network\":{\"allowedDomains\":[\"localhost\",\"*.co.uk\",\"[2001:db8::1]:443\"],"
+	    "\"deniedDomains\":[\"*\",\"*:22\"]}," FS_MIN "}",
+	    "valid domain lists");
 	if (s) {
 		is_str(s->denied_domains[0], "*", "deny '*' kept");
 		is_str(s->allowed_domains[2], "[2001:db8::1]:443", "IPv6 with port kept");
@@ -827,9 +859,9 @@ static void test_files(void)
 static void test_fixtures(void)
 {
 	static const char *const valid[] = {"valid-minimal.json", "valid-full.json"};
-	static const char *const invalid[] = {"invalid-typo", "invalid-empty-path",
+	static const char *const invalid[] = {"invalid-typo",	   "invalid-empty-path",
 					      "invalid-duplicate", "invalid-domain",
-					      "invalid-missing", "invalid-unsupported"};
+					      "invalid-missing",   "invalid-unsupported"};
 	const char *dir = getenv("SRT_TEST_DATA");
 	char path[512], errpath[512], want[1024];
 	struct srt_settings *s = NULL;

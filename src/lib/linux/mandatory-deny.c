@@ -186,6 +186,9 @@ static int walk_dir(struct walk *w, int dfd, const char *path, int depth)
 		}
 		if (strcmp(n, ".git") == 0 || strcmp(n, ".claude") == 0)
 			continue; /* handled above, nothing to find inside */
+		if (depth == 1 && strcmp(path, "/") == 0 &&
+		    (strcmp(n, "proc") == 0 || strcmp(n, "sys") == 0 || strcmp(n, "dev") == 0))
+			continue; /* replaced by fresh instances inside the sandbox */
 		if (depth < w->o->depth) {
 			_cleanup_close_ int cfd = -EBADF;
 			_cleanup_free_ char *cp = NULL;

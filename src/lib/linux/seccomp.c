@@ -9,8 +9,8 @@
  * AF_VSOCK sockets, io_uring, terminal injection, nested user namespaces, the kernel keyring)
  * and adds defence in depth for the rest.
  *
- * Facts this file relies on (checked on Linux 6.18 with libseccomp 2.5.4, see
- * docs/reference/platform.md section 3 and the unit test):
+ * Facts this file relies on (checked on Linux 6.18 with libseccomp 2.5.4 by
+ * tests/unit/test-seccomp.c and by running tests/helpers/srt-probe under bwrap):
  *  - Each architecture (ABI) has its own system call numbers. A 64-bit x86 process can still
  *    enter the kernel through the i386 ABI (`int $0x80`, CONFIG_IA32_EMULATION) and, on kernels
  *    with CONFIG_X86_X32_ABI, through x32 (number | 0x40000000). Every such ABI gets the same
@@ -23,7 +23,9 @@
  *    that does not exist on an ABI, such as socketcall on x86_64) is added to a filter holding
  *    both x86_64 and x32: the load of the system call number is dropped and the x86_64 rules
  *    never match (socket(AF_UNIX) was allowed). So every ABI is built in its own context, only
- *    with the system calls that exist on it, and the contexts are merged at the end. */
+ *    with the system calls that exist on it, and the contexts are merged at the end.
+ *  - seccomp_rule_add() takes the native number of a call and translates it to the other ABIs
+ *    by name, so a call libseccomp does not know can only be denied on the native ABI. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -72,6 +74,7 @@ struct deny_rule {
 	struct scmp_arg_cmp arg;
 };
 
+/* clang-format off */
 #define DENY(n, e, ...) {.name = (n), .err = (e), __VA_ARGS__}
 
 /* The low 32 bits of argument `a` equal `v` (see the top of the file for why not SCMP_CMP_EQ). */
@@ -164,6 +167,7 @@ static const struct deny_rule rules_always[] = {
  * exploits. */
 static const struct deny_rule rules_no_userns[] = {
 	DENY("unshare", EPERM, ARG_HAS_BIT(0, CLONE_NEWUSER)),
+	DENY("clone", EPERM, ARG_HAS_BIT(0, CLONE_NEWUSER)), /* argument 1 on s390, see add_rule() */
 	/* clone3 passes its flags in memory, where seccomp cannot look, so deny it whole.
 	 * ENOSYS, not EPERM: glibc (>= 2.34, pthread_create, posix_spawn) then falls back to
 	 * clone(), whose flags we can check. */
@@ -188,6 +192,8 @@ static const struct deny_rule rules_no_userns[] = {
 	DENY("mount_setattr", EPERM, .nr_fallback = 442),
 	DENY("open_tree_attr", EPERM, .nr_fallback = 467),
 };
+
+/* clang-format on */
 
 /* The ABIs a process on `native` can use besides its own. */
 static size_t compat_arches(uint32_t native, uint32_t ret[static 2])
@@ -309,10 +315,6 @@ static int add_rules(scmp_filter_ctx ctx, uint32_t arch, const struct deny_rule 
 static int add_policy(scmp_filter_ctx ctx, uint32_t arch, const struct seccomp_policy *p,
 		      srt_error **reterr)
 {
-	/* clone() with CLONE_NEWUSER; a table entry cannot hold it because of the s390 argument
-	 * order handled in add_rule(). */
-	static const struct deny_rule clone_newuser =
-		DENY("clone", EPERM, ARG_HAS_BIT(0, CLONE_NEWUSER));
 	int r;
 
 	if (!p->allow_unix_sockets) {
@@ -329,9 +331,6 @@ static int add_policy(scmp_filter_ctx ctx, uint32_t arch, const struct seccomp_p
 		r = add_rules(ctx, arch, rules_no_userns, ELEMENTSOF(rules_no_userns), reterr);
 		if (r < 0)
 			return r;
-		r = add_rule(ctx, arch, &clone_newuser, reterr);
-		if (r < 0)
-			return r;
 	}
 
 	/* i386 (and other ABIs with a real socketcall): socketcall() passes the arguments of
@@ -339,9 +338,9 @@ static int add_policy(scmp_filter_ctx ctx, uint32_t arch, const struct seccomp_p
 	 * libseccomp turns the socket() rules above into socketcall(SYS_SOCKET) denials (of
 	 * every family); deny socketcall entirely so no socket operation bypasses the argument
 	 * checks of the direct calls, which exist on i386 since Linux 4.3.
-	 * Cost: 32-bit glibc built for kernels older than 4.3 (Debian's i386 glibc) implements
-	 * every socket function with socketcall, so 32-bit programs have no sockets inside the
-	 * sandbox. */
+	 * Cost: glibc on i386 uses socketcall for every socket function unless it was built for
+	 * kernels >= 4.3 only (distributions build for older ones), so 32-bit programs will
+	 * likely have no working sockets inside the sandbox. */
 	if (seccomp_syscall_resolve_name_arch(arch, "socketcall") >= 0) {
 		static const struct deny_rule socketcall = DENY("socketcall", EPERM);
 
