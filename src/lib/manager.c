@@ -26,7 +26,7 @@
 #include "linux/bwrap-probe.h"
 #include "linux/mandatory-deny.h"
 #include "linux/placeholders.h"
-#include "linux/seccomp.h"
+#include "linux/seccomp-filter.h"
 #include "linux/spawn.h"
 #include "mount-plan.h"
 #include "path-resolve.h"

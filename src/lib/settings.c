@@ -42,16 +42,18 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct srt_settings *, settings_free)
 
 /* ---- Lists held by struct srt_settings, for default/copy/free ---- */
 
+/* clang-format off */
 static const size_t list_offsets[] = {
-    offsetof(struct srt_settings, allowed_domains),
-    offsetof(struct srt_settings, denied_domains),
-    offsetof(struct srt_settings, allow_unix_sockets),
-    offsetof(struct srt_settings, deny_read),
-    offsetof(struct srt_settings, allow_read),
-    offsetof(struct srt_settings, allow_write),
-    offsetof(struct srt_settings, deny_write),
-    offsetof(struct srt_settings, protected_paths),
+	offsetof(struct srt_settings, allowed_domains),
+	offsetof(struct srt_settings, denied_domains),
+	offsetof(struct srt_settings, allow_unix_sockets),
+	offsetof(struct srt_settings, deny_read),
+	offsetof(struct srt_settings, allow_read),
+	offsetof(struct srt_settings, allow_write),
+	offsetof(struct srt_settings, deny_write),
+	offsetof(struct srt_settings, protected_paths),
 };
+/* clang-format on */
 
 static char ***list_at(struct srt_settings *s, size_t offset)
 {
@@ -687,74 +689,66 @@ struct field {
 	size_t offset; /* into struct srt_settings, for the types that store something */
 };
 
-#define FIELD(n, t, req, member)                                                                   \
-	{                                                                                          \
-		n, t, req, offsetof(struct srt_settings, member)                                   \
-	}
-#define NODE(n, t, req)                                                                            \
-	{                                                                                          \
-		n, t, req, 0                                                                       \
-	}
-#define UNSUPPORTED(n)                                                                             \
-	{                                                                                          \
-		n, F_UNSUPPORTED, false, 0                                                         \
-	}
+/* clang-format off */
+#define FIELD(n, t, req, member) {n, t, req, offsetof(struct srt_settings, member)}
+#define NODE(n, t, req) {n, t, req, 0}
+#define UNSUPPORTED(n) {n, F_UNSUPPORTED, false, 0}
 
 static const struct field top_fields[] = {
-    NODE("network", F_NETWORK, true),
-    NODE("filesystem", F_FILESYSTEM, true),
-    NODE("ignoreViolations", F_IGNORE_VIOLATIONS, false),
-    FIELD("enableWeakerNestedSandbox", F_BOOL, false, enable_weaker_nested_sandbox),
-    FIELD("allowNestedUserNamespaces", F_BOOL, false, allow_nested_user_namespaces),
-    FIELD("mandatoryDenySearchDepth", F_DEPTH, false, mandatory_deny_search_depth),
-    FIELD("allowPty", F_BOOL, false, allow_pty),
-    NODE("ripgrep", F_RIPGREP, false),
-    UNSUPPORTED("credentials"),
-    UNSUPPORTED("enableWeakerNetworkIsolation"),
-    UNSUPPORTED("allowAppleEvents"),
-    UNSUPPORTED("seccomp"),
-    UNSUPPORTED("bwrapPath"),
-    UNSUPPORTED("socatPath"),
-    UNSUPPORTED("javaAgentJarPath"),
-    UNSUPPORTED("git"),
-    UNSUPPORTED("windows"),
+	NODE("network", F_NETWORK, true),
+	NODE("filesystem", F_FILESYSTEM, true),
+	NODE("ignoreViolations", F_IGNORE_VIOLATIONS, false),
+	FIELD("enableWeakerNestedSandbox", F_BOOL, false, enable_weaker_nested_sandbox),
+	FIELD("allowNestedUserNamespaces", F_BOOL, false, allow_nested_user_namespaces),
+	FIELD("mandatoryDenySearchDepth", F_DEPTH, false, mandatory_deny_search_depth),
+	FIELD("allowPty", F_BOOL, false, allow_pty),
+	NODE("ripgrep", F_RIPGREP, false),
+	UNSUPPORTED("credentials"),
+	UNSUPPORTED("enableWeakerNetworkIsolation"),
+	UNSUPPORTED("allowAppleEvents"),
+	UNSUPPORTED("seccomp"),
+	UNSUPPORTED("bwrapPath"),
+	UNSUPPORTED("socatPath"),
+	UNSUPPORTED("javaAgentJarPath"),
+	UNSUPPORTED("git"),
+	UNSUPPORTED("windows"),
 };
 
 static const struct field network_fields[] = {
-    FIELD("allowedDomains", F_ALLOW_DOMAINS, true, allowed_domains),
-    FIELD("deniedDomains", F_DENY_DOMAINS, true, denied_domains),
-    FIELD("allowUnixSockets", F_SOCKETS, false, allow_unix_sockets),
-    FIELD("allowAllUnixSockets", F_BOOL, false, allow_all_unix_sockets),
-    FIELD("allowLocalBinding", F_BOOL, false, allow_local_binding),
-    FIELD("httpProxyPort", F_PORT, false, http_proxy_port),
-    FIELD("socksProxyPort", F_PORT, false, socks_proxy_port),
-    UNSUPPORTED("deniedDomainReasons"),
-    UNSUPPORTED("strictAllowlist"),
-    UNSUPPORTED("deniedResolvedAddresses"),
-    UNSUPPORTED("allowMachLookup"),
-    UNSUPPORTED("mitmProxy"),
-    UNSUPPORTED("parentProxy"),
-    UNSUPPORTED("tlsTerminate"),
-    UNSUPPORTED("allowPlaintextHeaderSet"),
-    UNSUPPORTED("stripResponseHeaders"),
-    UNSUPPORTED("refuseOpaqueTunnels"),
-    UNSUPPORTED("requireHostMatch"),
-    UNSUPPORTED("ambiguousRequestTarget"),
+	FIELD("allowedDomains", F_ALLOW_DOMAINS, true, allowed_domains),
+	FIELD("deniedDomains", F_DENY_DOMAINS, true, denied_domains),
+	FIELD("allowUnixSockets", F_SOCKETS, false, allow_unix_sockets),
+	FIELD("allowAllUnixSockets", F_BOOL, false, allow_all_unix_sockets),
+	FIELD("allowLocalBinding", F_BOOL, false, allow_local_binding),
+	FIELD("httpProxyPort", F_PORT, false, http_proxy_port),
+	FIELD("socksProxyPort", F_PORT, false, socks_proxy_port),
+	UNSUPPORTED("deniedDomainReasons"),
+	UNSUPPORTED("strictAllowlist"),
+	UNSUPPORTED("deniedResolvedAddresses"),
+	UNSUPPORTED("allowMachLookup"),
+	UNSUPPORTED("mitmProxy"),
+	UNSUPPORTED("parentProxy"),
+	UNSUPPORTED("tlsTerminate"),
+	UNSUPPORTED("allowPlaintextHeaderSet"),
+	UNSUPPORTED("stripResponseHeaders"),
+	UNSUPPORTED("refuseOpaqueTunnels"),
+	UNSUPPORTED("requireHostMatch"),
+	UNSUPPORTED("ambiguousRequestTarget"),
 };
 
 static const struct field filesystem_fields[] = {
-    FIELD("denyRead", F_PATHS, true, deny_read),
-    FIELD("allowRead", F_PATHS, false, allow_read),
-    FIELD("allowWrite", F_PATHS, true, allow_write),
-    FIELD("denyWrite", F_PATHS, true, deny_write),
-    FIELD("allowGitConfig", F_BOOL, false, allow_git_config),
-    UNSUPPORTED("disabled"),
+	FIELD("denyRead", F_PATHS, true, deny_read),
+	FIELD("allowRead", F_PATHS, false, allow_read),
+	FIELD("allowWrite", F_PATHS, true, allow_write),
+	FIELD("denyWrite", F_PATHS, true, deny_write),
+	FIELD("allowGitConfig", F_BOOL, false, allow_git_config),
+	UNSUPPORTED("disabled"),
 };
 
 static const struct field ripgrep_fields[] = {
-    NODE("command", F_IGNORED_STRING, true),
-    NODE("args", F_IGNORED_STRINGS, false),
-    UNSUPPORTED("argv0"),
+	NODE("command", F_IGNORED_STRING, true),
+	NODE("args", F_IGNORED_STRINGS, false),
+	UNSUPPORTED("argv0"),
 };
 
 struct object_schema {
@@ -764,11 +758,12 @@ struct object_schema {
 };
 
 static const struct object_schema schemas[] = {
-    {"", top_fields, ELEMENTSOF(top_fields)},
-    {"network", network_fields, ELEMENTSOF(network_fields)},
-    {"filesystem", filesystem_fields, ELEMENTSOF(filesystem_fields)},
-    {"ripgrep", ripgrep_fields, ELEMENTSOF(ripgrep_fields)},
+	{"", top_fields, ELEMENTSOF(top_fields)},
+	{"network", network_fields, ELEMENTSOF(network_fields)},
+	{"filesystem", filesystem_fields, ELEMENTSOF(filesystem_fields)},
+	{"ripgrep", ripgrep_fields, ELEMENTSOF(ripgrep_fields)},
 };
+/* clang-format on */
 
 static const struct field *find_field(const struct object_schema *o, const char *key)
 {

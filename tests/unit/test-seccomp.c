@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -24,7 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "linux/seccomp.h"
+#include "linux/seccomp-filter.h"
 #include "shared/cleanup.h"
 #include "srt/srt.h"
 #include "tap.h"

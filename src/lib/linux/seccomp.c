@@ -42,7 +42,7 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "linux/seccomp.h"
+#include "linux/seccomp-filter.h"
 #include "shared/cleanup.h"
 #include "shared/macro.h"
 

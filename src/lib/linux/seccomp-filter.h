@@ -1,22 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The seccomp filter that bwrap installs on the sandboxed command (`bwrap --seccomp FD`).
- *
- * Include this file as "linux/seccomp.h". Because src/lib is on the include path, this file
- * shadows the kernel UAPI header <linux/seccomp.h>, which libseccomp's own <seccomp.h> includes.
- * The #include_next below pulls the real kernel header in first, so <seccomp.h>,
- * <linux/seccomp.h> and this header all keep working in any order. Hence no #pragma once at the
- * top: the kernel header has its own guard, and our part has the one below. */
-#include_next <linux/seccomp.h>
-
+ * (Named seccomp-filter.h, not seccomp.h, so it never shadows the kernel's <linux/seccomp.h>.) */
 #ifndef SRT_LINUX_SECCOMP_H
 #define SRT_LINUX_SECCOMP_H
 
 #include <stdbool.h>
 
-/* Not "error.h": any file that includes libseccomp's <seccomp.h> reaches this header, and
- * error.h pulls in shared/macro.h, whose #pragma GCC poison would then break system headers
- * included after it. A repeated typedef is valid C11. */
-typedef struct srt_error srt_error;
+#include "error.h"
 
 struct seccomp_policy {
 	bool allow_unix_sockets;  /* settings network.allowAllUnixSockets */
