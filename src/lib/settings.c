@@ -376,6 +376,12 @@ static bool sc_string_equals(struct scan *c, const char *key)
 	return false;
 }
 
+static bool is_delimiter(char ch)
+{
+	return ch == ',' || ch == ':' || ch == ']' || ch == '}' || ch == '"' || ch == ' ' ||
+	       ch == '\t' || ch == '\r' || ch == '\n';
+}
+
 /* Skips one value, iteratively (nesting is only counted, never recursed into). */
 static void sc_skip_value(struct scan *c)
 {
@@ -400,8 +406,10 @@ static void sc_skip_value(struct scan *c)
 				depth--;
 			sc_next(c);
 		} else {
-			while (c->i < c->len && !strchr(",:]}\" \t\r\n", c->s[c->i]))
+			/* A number or a literal. Always make progress, whatever the byte. */
+			do
 				sc_next(c);
+			while (c->i < c->len && !is_delimiter(c->s[c->i]));
 		}
 	} while (depth > 0);
 }
@@ -465,6 +473,16 @@ static struct scan locate(const char *text, size_t len, const struct path_comp *
 			}
 		}
 	}
+	return c;
+}
+
+/* The line and column of byte offset `end`. */
+static struct scan position_at(const char *text, size_t len, size_t end)
+{
+	struct scan c = {.s = text, .len = len, .line = 1, .col = 1};
+
+	while (c.i < len && c.i < end)
+		sc_next(&c);
 	return c;
 }
 
@@ -1144,6 +1162,7 @@ int settings_parse(const char *json, size_t len, const char *origin, struct srt_
 	_cleanup_(settings_freep) struct srt_settings *s = NULL;
 	_cleanup_(json_decrefp) json_t *root = NULL;
 	json_error_t jerr;
+	const char *nul;
 	struct parser p = {
 	    .text = json,
 	    .len = len,
@@ -1166,6 +1185,18 @@ int settings_parse(const char *json, size_t len, const char *origin, struct srt_
 				     "%s:1:1: the file starts with a UTF-8 byte order mark, which "
 				     "JSON does not allow; save it without one",
 				     p.origin);
+
+	/* jansson 2.14 accepts a NUL byte after a number or a literal ("1\0}"); a settings file is
+	 * text, so refuse NUL bytes anywhere before jansson sees them. */
+	nul = memchr(json, '\0', len);
+	if (nul) {
+		struct scan pos = position_at(json, len, (size_t)(nul - json));
+
+		return srt_error_set(
+		    reterr, SRT_E_CONFIG, EINVAL,
+		    "%s:%u:%u: the file contains a NUL byte; settings must be text", p.origin,
+		    pos.line, pos.col);
+	}
 
 	/* No JSON_DISABLE_EOF_CHECK: trailing garbage is an error. No JSON_ALLOW_NUL: "\u0000"
 	 * is refused (it would truncate C strings). JSON_DECODE_ANY so that a top level that is
