@@ -408,6 +408,12 @@ static int build_plan(struct build *b)
 		r = placeholders_create(b->ph, p, sc.miss[i].want, b->reterr);
 		if (r < 0)
 			goto out;
+		if (r > 0) {
+			mlog(b->m, SRT_LOG_DEBUG,
+			     "%s cannot be created by this user, so not from inside either", p);
+			r = 0;
+			continue;
+		}
 		mlog(b->m, SRT_LOG_DEBUG, "protecting missing %s via placeholder %s",
 		     sc.miss[i].want == NODE_DIR ? "directory" : "file", p);
 		r = plan_add(&b->plan, p, RULE_DENY_WRITE, sc.miss[i].want, "mandatory (missing)");

@@ -220,7 +220,8 @@ int plan_compile(const struct mount_plan *p, struct mount_op **ret_ops, size_t *
 	if (r < 0)
 		goto out;
 
-	qsort(pts, npts, sizeof(*pts), cmp_point);
+	if (npts > 0)
+		qsort(pts, npts, sizeof(*pts), cmp_point);
 
 	ops = calloc(npts ? npts : 1, sizeof(*ops));
 	stack = calloc(npts ? npts : 1, sizeof(*stack));

@@ -8,13 +8,16 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shared/cleanup.h"
 #include "shared/fs-util.h"
 #include "shared/strv.h"
 
-/* Journal record: "<D|F> <dev> <ino> <path>\0". Paths may contain newlines, never NUL. */
+/* Journal records, NUL-terminated (paths may contain newlines, never NUL):
+ *   "I <D|F> <unix time> <path>"   intent, written before the path is created
+ *   "<D|F> <dev> <ino> <path>"      the created directory or file */
 #define JOURNAL_MAX_SIZE (16 * 1024 * 1024)
 
 struct placeholders {
@@ -69,13 +72,29 @@ static int journal_append(struct placeholders *ph, char kind, const struct stat 
 	return r;
 }
 
+static int journal_intent(struct placeholders *ph, char kind, const char *path)
+{
+	struct buf b = BUF_INIT;
+	struct timespec now;
+	int r;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	r = buf_printf(&b, "I %c %lld %s", kind, (long long)now.tv_sec, path);
+	if (r >= 0)
+		r = buf_append(&b, "", 1);
+	if (r >= 0)
+		r = write_all(ph->journal_fd, b.data, b.len);
+	buf_free(&b);
+	return r;
+}
+
 /* Replays one journal, newest record first (children before parents). */
 static void journal_undo(int dir_fd, const char *name)
 {
 	_cleanup_close_ int fd = -EBADF;
 	struct buf b = BUF_INIT;
 	char chunk[4096];
-	char **recs = NULL;
+	char **recs = NULL, **done = NULL;
 	ssize_t k;
 
 	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -93,15 +112,34 @@ static void journal_undo(int dir_fd, const char *name)
 		off += l + 1;
 	}
 	for (size_t i = strv_length(recs); i > 0; i--) {
-		char kind;
+		char kind, ik;
 		unsigned long long dev, ino;
+		long long t;
 		int n = 0;
 		struct stat st;
 		const char *path;
 
+		if (recs[i - 1][0] == 'I') {
+			/* An intent without confirmation: srt died between creating the
+			 * placeholder and recording its inode. Remove it only if it is still an
+			 * empty file/directory created around the time of the intent. */
+			if (sscanf(recs[i - 1], "I %c %lld %n", &ik, &t, &n) != 2 || n == 0)
+				continue;
+			path = recs[i - 1] + n;
+			if (path[0] != '/' || strv_contains(done, path) || lstat(path, &st) < 0)
+				continue;
+			if (st.st_ctime < t - 2 || st.st_ctime > t + 120)
+				continue;
+			if (ik == 'D' && S_ISDIR(st.st_mode))
+				(void)rmdir(path);
+			else if (ik == 'F' && S_ISREG(st.st_mode) && st.st_size == 0)
+				(void)unlink(path);
+			continue;
+		}
 		if (sscanf(recs[i - 1], "%c %llu %llu %n", &kind, &dev, &ino, &n) != 3 || n == 0)
 			continue;
 		path = recs[i - 1] + n;
+		(void)strv_push(&done, path);
 		if (path[0] != '/' || lstat(path, &st) < 0 || st.st_dev != dev || st.st_ino != ino)
 			continue;
 		if (kind == 'D' && S_ISDIR(st.st_mode))
@@ -109,6 +147,7 @@ static void journal_undo(int dir_fd, const char *name)
 		else if (kind == 'F' && S_ISREG(st.st_mode) && st.st_size == 0)
 			(void)unlink(path);
 	}
+	strv_free(done);
 	strv_free(recs);
 	buf_free(&b);
 	(void)unlinkat(dir_fd, name, 0);
@@ -200,6 +239,43 @@ static int open_journal(struct placeholders *ph, srt_error **reterr)
 			     strerror(errno));
 }
 
+/* Whether errno says "this uid may not create it here": then the sandbox, which runs as the
+ * same uid without any capability, cannot create it either, and no placeholder is needed. */
+static bool not_creatable_errno(int e)
+{
+	return e == EACCES || e == EPERM || e == EROFS;
+}
+
+/* Creates one missing path component: intent record, creation, confirmation record. The
+ * intent comes first so that a SIGKILL between creation and confirmation still leaves a trace
+ * for the next run (which removes it only if it is still empty and was created around the
+ * time of the intent). Returns 0, 1 when not creatable by this uid, or -errno. */
+static int create_one(struct placeholders *ph, const char *p, bool dir)
+{
+	struct stat st;
+	int r;
+
+	r = journal_intent(ph, dir ? 'D' : 'F', p);
+	if (r < 0)
+		return r;
+	if (dir) {
+		if (mkdir(p, 0755) < 0)
+			return not_creatable_errno(errno) ? 1 : -errno;
+	} else {
+		int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0)
+			return not_creatable_errno(errno) ? 1 : -errno;
+		close(fd);
+	}
+	if (lstat(p, &st) < 0)
+		return -errno;
+	r = journal_append(ph, dir ? 'D' : 'F', &st, p);
+	if (r < 0)
+		return r;
+	ph->count++;
+	return 0;
+}
+
 int placeholders_create(struct placeholders *ph, const char *path, enum node_type type,
 			srt_error **reterr)
 {
@@ -220,40 +296,25 @@ int placeholders_create(struct placeholders *ph, const char *path, enum node_typ
 		*slash = '\0';
 		if (lstat(cur, &st) < 0) {
 			if (errno != ENOENT)
-				goto fail_errno;
-			if (mkdir(cur, 0755) < 0)
-				goto fail_errno;
-			if (lstat(cur, &st) < 0)
-				goto fail_errno;
-			r = journal_append(ph, 'D', &st, cur);
-			if (r < 0)
-				return r;
-			ph->count++;
+				goto fail;
+			r = create_one(ph, cur, true);
+			if (r != 0)
+				goto done;
 		} else if (!S_ISDIR(st.st_mode)) {
 			errno = ENOTDIR;
-			goto fail_errno;
+			goto fail;
 		}
 		*slash = '/';
 	}
-
-	if (type == NODE_DIR) {
-		if (mkdir(path, 0755) < 0)
-			goto fail_errno;
-	} else {
-		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-		if (fd < 0)
-			goto fail_errno;
-		close(fd);
+	r = create_one(ph, path, type == NODE_DIR);
+done:
+	if (r < 0) {
+		errno = -r;
+		goto fail;
 	}
-	if (lstat(path, &st) < 0)
-		goto fail_errno;
-	r = journal_append(ph, type == NODE_DIR ? 'D' : 'F', &st, path);
-	if (r < 0)
-		return r;
-	ph->count++;
-	return 0;
+	return r;
 
-fail_errno:
+fail:
 	return srt_error_set(reterr, SRT_E_UNSUPPORTED, errno,
 			     "cannot protect '%s', which does not exist yet: creating its mount "
 			     "point failed: %s",

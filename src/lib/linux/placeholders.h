@@ -23,7 +23,9 @@ struct placeholders;
 int placeholders_open(const char *state_dir, struct placeholders **ret, srt_error **reterr);
 
 /* Creates `path` (and any missing parent directories) as an empty directory (NODE_DIR) or an
- * empty file (NODE_OTHER), journaled first. */
+ * empty file (NODE_OTHER), journaled first. Returns 0, or 1 when this uid may not create it
+ * (EACCES/EPERM/EROFS: the sandbox, same uid and no capabilities, cannot either, so nothing
+ * needs protecting), or -errno. */
 int placeholders_create(struct placeholders *ph, const char *path, enum node_type type,
 			srt_error **reterr);
 

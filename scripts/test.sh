@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Second command of the README (and all that .ci/run does): installs what is missing, builds
+# with -Werror under ASan+UBSan, runs every test suite as the current user (unit, integration,
+# fuzz-corpus replay, lint), runs the integration suite again as an unprivileged user when
+# started as root, and ends with "N passed, N failed[, N skipped]" counted per TAP assertion.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+
+./scripts/install-deps.sh || exit 1
+
+B=build-asan
+if [ ! -d "$B" ]; then
+	meson setup "$B" -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dbuildtype=debug >/dev/null || exit 1
+fi
+meson compile -C "$B" >/dev/null || { meson compile -C "$B"; exit 1; }
+
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS=detect_leaks=1
+export SRT_TESTS_MUST_WORK=1
+
+meson test -C "$B" --print-errorlogs --num-processes 2 >"$B/meson-test.out" 2>&1
+meson_rc=$?
+tail -n 15 "$B/meson-test.out"
+
+results=$(mktemp)
+# Per-assertion counts from meson's log (each test's TAP output is in its stdout).
+python3 - "$B/meson-logs/testlog.json" >>"$results" <<'PY'
+import json, re, sys
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    name = t.get("name", "?")
+    out = t.get("stdout", "") or ""
+    p = f = s = 0
+    for l in out.splitlines():
+        if re.match(r"^ok \d+", l):
+            if "# SKIP" in l: s += 1
+            else: p += 1
+        elif re.match(r"^not ok \d+", l):
+            if "# TODO" in l: s += 1
+            else: f += 1
+        elif re.match(r"^1\.\.0 # SKIP", l):
+            s += 1
+    if t.get("result") not in ("OK", "SKIP", "EXPECTEDFAIL") and f == 0:
+        f = 1  # crashed or timed out without a failing assertion: still a failure
+    print(f"root {name.replace(' ', '')} {p} {f} {s}")
+PY
+
+# The integration suite again as an unprivileged user (CI runs as root; root must not mean
+# "no sandbox" and the unprivileged path must work too).
+if [ "$(id -u)" -eq 0 ]; then
+	user=srt-test
+	id "$user" >/dev/null 2>&1 || useradd -m -s /bin/bash "$user"
+	D=$(mktemp -d /tmp/srt-ci-user.XXXXXX)
+	mkdir -p "$D/cli" "$D/lib" "$D/tests"
+	cp "$B/src/cli/srt" "$D/cli/"
+	cp -P "$B"/src/lib/libsrt.so "$B"/src/lib/libsrt.so.[0-9]* "$D/lib/"
+	cp "$B/tests/helpers/srt-probe" "$D/"
+	cp -r tests/integration tests/data "$D/tests/"
+	chmod -R a+rX "$D"
+	uhome=$(getent passwd "$user" | cut -d: -f6)
+	for t in tests/integration/test-*.sh; do
+		name=$(basename "$t")
+		out=$(cd / && setpriv --reuid="$user" --regid="$user" --init-groups \
+			env -i HOME="$uhome" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
+			SRT="$D/cli/srt" SRT_PROBE="$D/srt-probe" SRT_TEST_DATA="$D/tests/data" \
+			SRT_TESTS_DIR="$D/tests/integration" SRT_TESTS_MUST_WORK=1 \
+			UBSAN_OPTIONS="$UBSAN_OPTIONS" ASAN_OPTIONS="$ASAN_OPTIONS" \
+			timeout 300 bash "$D/tests/integration/$name" 2>"$D/$name.err")
+		rc=$?
+		p=$(grep -cE '^ok [0-9]+' <<<"$out" | tr -d ' ')
+		s=$(grep -cE '^ok [0-9]+.*# SKIP|^1\.\.0 # SKIP' <<<"$out")
+		f=$(grep -cE '^not ok [0-9]+' <<<"$out")
+		p=$((p - $(grep -cE '^ok [0-9]+.*# SKIP' <<<"$out")))
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+		if [ "$f" -ne 0 ]; then
+			echo "--- as $user: $name failed:"
+			grep -E '^not ok|^#' <<<"$out" | head -40
+			head -20 "$D/$name.err"
+		fi
+		echo "user $name $p $f $s" >>"$results"
+	done
+	rm -rf "$D"
+fi
+
+echo "--- per test (who name passed failed skipped):"
+column -t "$results" 2>/dev/null || cat "$results"
+read -r P F S < <(awk '{p+=$3; f+=$4; s+=$5} END {print p+0, f+0, s+0}' "$results")
+rm -f "$results"
+if [ "$meson_rc" -ne 0 ] && [ "$F" -eq 0 ]; then
+	F=1
+fi
+if [ "$S" -gt 0 ]; then
+	echo "$P passed, $F failed, $S skipped"
+else
+	echo "$P passed, $F failed"
+fi
+[ "$F" -eq 0 ]
