@@ -56,7 +56,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	D=$(mktemp -d /tmp/srt-ci-user.XXXXXX)
 	mkdir -p "$D/cli" "$D/lib" "$D/tests"
 	cp "$B/src/cli/srt" "$D/cli/"
-	cp -P "$B"/src/lib/libsrt.so "$B"/src/lib/libsrt.so.[0-9]* "$D/lib/"
+	find "$B/src/lib" -maxdepth 1 -name "libsrt.so*" ! -name "*.p" -exec cp -P {} "$D/lib/" \;
 	cp "$B/tests/helpers/srt-probe" "$D/"
 	cp -r tests/integration tests/data "$D/tests/"
 	chmod -R a+rX "$D"

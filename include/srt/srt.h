@@ -108,14 +108,18 @@ typedef enum srt_log_level {
 typedef void (*srt_log_fn)(srt_log_level level, const char *msg, void *userdata);
 
 /* Creates a manager for config c (deep-copied; c may be freed afterwards). Checks that the
- * settings can be enforced on this system and fails (SRT_E_UNSUPPORTED / SRT_E_DEPENDENCY) with
- * a hint if they cannot. */
+ * settings can be enforced on this system (bubblewrap found in $PATH with the options srt needs,
+ * user namespaces available, no setting this version cannot enforce) and fails with
+ * SRT_E_UNSUPPORTED / SRT_E_DEPENDENCY and a hint if not. Facts that depend on the command's
+ * working directory (paths, protected files) are checked by srt_manager_spawn(). */
 SRT_PUBLIC int srt_manager_new(const srt_config *c, srt_manager **ret, srt_error **reterr);
 
 /* Installs a log callback (NULL to remove). Debug-level messages describe every decision. */
 SRT_PUBLIC void srt_manager_set_log_fn(srt_manager *m, srt_log_fn fn, void *userdata);
 
-/* Uses `path` as the bubblewrap binary instead of looking up "bwrap" in PATH. Copies path. */
+/* Uses `path` as the bubblewrap binary instead of looking up "bwrap" in PATH. Copies path.
+ * Returns -errno if that binary is missing or unusable (it is then still recorded, and
+ * srt_manager_spawn() reports the problem with a message). */
 SRT_PUBLIC int srt_manager_set_bwrap_path(srt_manager *m, const char *path);
 
 /* Frees m (NULL is fine). Children already spawned keep running. Returns NULL. */

@@ -77,9 +77,26 @@ static void mlog(const srt_manager *m, srt_log_level lvl, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Finds bubblewrap and checks that user namespaces can be created. */
+static int manager_probe(srt_manager *m, const char *path_env, srt_error **reterr)
+{
+	int r;
+
+	if (!m->probed) {
+		r = bwrap_probe(m->bwrap_path, path_env, &m->bwrap, reterr);
+		if (r < 0)
+			return r;
+		m->probed = true;
+	}
+	return userns_check(&m->bwrap, reterr);
+}
+
+static int check_enforceable(srt_manager *m, srt_error **reterr);
+
 SRT_PUBLIC int srt_manager_new(const srt_config *c, srt_manager **ret, srt_error **reterr)
 {
 	srt_manager *m;
+	int r;
 
 	if (!c || !ret)
 		return srt_error_set(reterr, SRT_E_INVALID_ARGUMENT, EINVAL, "no config given");
@@ -90,6 +107,13 @@ SRT_PUBLIC int srt_manager_new(const srt_config *c, srt_manager **ret, srt_error
 	if (!m->s) {
 		free(m);
 		return -ENOMEM;
+	}
+	r = check_enforceable(m, reterr);
+	if (r >= 0)
+		r = manager_probe(m, secure_getenv("PATH"), reterr);
+	if (r < 0) {
+		srt_manager_free(m);
+		return r;
 	}
 	*ret = m;
 	return 0;
@@ -117,7 +141,7 @@ SRT_PUBLIC int srt_manager_set_bwrap_path(srt_manager *m, const char *path)
 	if (m->probed)
 		bwrap_info_done(&m->bwrap);
 	m->probed = false;
-	return 0;
+	return manager_probe(m, secure_getenv("PATH"), NULL);
 }
 
 SRT_PUBLIC srt_manager *srt_manager_free(srt_manager *m)
@@ -272,6 +296,22 @@ static int scan_add(void *ud, const char *path, enum node_type type, enum node_t
 {
 	struct scan_ctx *sc = ud;
 
+	if (type == NODE_SYMLINK) {
+		_cleanup_free_ char *parent = strdup(path);
+		char *slash = parent ? strrchr(parent, '/') : NULL;
+		if (!parent)
+			return -ENOMEM;
+		if (slash && slash != parent)
+			*slash = '\0';
+		if (plan_access(&sc->b->plan, parent) != ACCESS_RW)
+			return 0; /* its directory is read-only: the link cannot be replaced */
+		return srt_error_set(sc->b->reterr, SRT_E_UNSUPPORTED, ELOOP,
+				     "'%s' is a symbolic link in a writable directory: a mount "
+				     "cannot protect a link, so the command could replace it. "
+				     "Refusing to run. Hint: replace the link by the file it points "
+				     "to, or keep its directory out of allowWrite",
+				     path);
+	}
 	if (type != NODE_MISSING)
 		return plan_add(&sc->b->plan, path, RULE_DENY_WRITE, type, why);
 	if (!sc->want_missing)
@@ -371,6 +411,10 @@ static int build_plan(struct build *b)
 					  roots[i], MANDATORY_SCAN_MAX_ENTRIES, mo.depth);
 			goto out;
 		}
+		if (n < 0 && b->reterr && *b->reterr) {
+			r = (int)n; /* the callback explained it */
+			goto out;
+		}
 		if (n < 0) {
 			r = srt_error_set(b->reterr, SRT_E_SYSTEM, (int)n,
 					  "scanning write root '%s' for protected files failed: %s",
@@ -386,9 +430,16 @@ static int build_plan(struct build *b)
 		_cleanup_free_ char *abs = NULL, *canon = NULL;
 		enum node_type t;
 
+		struct stat lst;
+
 		if (path_absolute(s->protected_paths[i], b->home, b->cwd, &abs) < 0 ||
 		    path_canonical(abs, &canon, &t) < 0)
 			continue;
+		if (lstat(abs, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+			r = scan_add(&sc, abs, NODE_SYMLINK, NODE_OTHER, "settings file");
+			if (r < 0)
+				goto out;
+		}
 		if (t != NODE_MISSING) {
 			r = plan_add(&b->plan, canon, RULE_DENY_WRITE, t, "settings file");
 		} else {
@@ -515,18 +566,12 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	if (!env)
 		return -ENOMEM;
 
-	if (!m->probed) {
-		r = bwrap_probe(m->bwrap_path, env_get(env, "PATH"), &m->bwrap, reterr);
-		if (r < 0)
-			return r;
-		m->probed = true;
-		mlog(m, SRT_LOG_DEBUG, "bubblewrap: %s%s%s", m->bwrap.path,
-		     m->bwrap.setuid ? " (setuid)" : "",
-		     m->bwrap.disable_userns ? "" : " (no --disable-userns)");
-	}
-	r = userns_check(&m->bwrap, reterr);
+	r = manager_probe(m, env_get(env, "PATH"), reterr);
 	if (r < 0)
 		return r;
+	mlog(m, SRT_LOG_DEBUG, "bubblewrap: %s%s%s", m->bwrap.path,
+	     m->bwrap.setuid ? " (setuid)" : "",
+	     m->bwrap.disable_userns ? "" : " (no --disable-userns)");
 	if (!m->bwrap.disable_userns && !m->s->allow_nested_user_namespaces)
 		mlog(m, SRT_LOG_DEBUG, "bubblewrap lacks --disable-userns; nested user namespaces "
 				       "are refused by the seccomp filter alone");

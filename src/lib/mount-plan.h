@@ -28,6 +28,8 @@ enum node_type {
 	NODE_MISSING,
 	NODE_DIR,
 	NODE_OTHER, /* regular file, socket, device, ... */
+	NODE_SYMLINK, /* reported by scans only (a protected name that is a symbolic link); never
+		       * planned: a link cannot be a mount point */
 };
 
 struct plan_rule {

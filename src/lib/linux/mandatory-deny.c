@@ -57,6 +57,8 @@ static enum node_type type_at(int dfd, const char *name)
 	struct stat st;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return NODE_MISSING;
+	if (S_ISLNK(st.st_mode))
+		return NODE_SYMLINK;
 	return S_ISDIR(st.st_mode) ? NODE_DIR : NODE_OTHER;
 }
 
@@ -82,10 +84,10 @@ static int protect_git(int dfd, const char *dir, const struct mandatory_opts *o,
 	enum node_type t = type_at(dfd, ".git");
 	int r;
 
-	if (t == NODE_OTHER)
+	if (t == NODE_OTHER || t == NODE_SYMLINK)
 		/* a worktree or submodule: ".git" is a "gitdir:" pointer, and rewriting it
 		 * redirects git to attacker-controlled metadata. */
-		return report(add, ud, dir, ".git", NODE_OTHER, "mandatory (.git file)");
+		return report(add, ud, dir, ".git", t, "mandatory (.git file)");
 	if (t == NODE_MISSING && !at_root)
 		return 0;
 	r = report_want(add, ud, dir, ".git/hooks",
@@ -102,6 +104,8 @@ static int protect_claude(int dfd, const char *dir, mandatory_add_fn add, void *
 	enum node_type t = type_at(dfd, ".claude");
 	int r = 0;
 
+	if (t == NODE_SYMLINK)
+		return report(add, ud, dir, ".claude", t, "mandatory");
 	if (t == NODE_OTHER || (t == NODE_MISSING && !at_root))
 		return 0;
 	for (size_t i = 0; i < ELEMENTSOF(claude_children) && r >= 0; i++) {
@@ -165,10 +169,21 @@ static int walk_dir(struct walk *w, int dfd, const char *path, int depth)
 			return -E2BIG;
 		if (dt == DT_UNKNOWN) {
 			enum node_type t = type_at(dfd, n);
-			dt = t == NODE_DIR ? DT_DIR : t == NODE_MISSING ? DT_UNKNOWN : DT_REG;
+			dt = t == NODE_DIR	   ? DT_DIR
+			     : t == NODE_SYMLINK ? DT_LNK
+			     : t == NODE_MISSING ? DT_UNKNOWN
+						 : DT_REG;
 		}
-		if (dt == DT_LNK)
-			continue; /* never follow symlinks out of the tree */
+		if (dt == DT_LNK) {
+			/* Never followed. A protected name that is a link is reported as such:
+			 * the link itself could be replaced, so the caller must refuse. */
+			if (depth > 1 && (mandatory_is_dangerous_file(n) || is_dangerous_dir(n))) {
+				r = report(w->add, w->ud, path, n, NODE_SYMLINK, "mandatory");
+				if (r < 0)
+					return r;
+			}
+			continue;
+		}
 
 		if (depth > 1 && dt != DT_DIR && mandatory_is_dangerous_file(n)) {
 			r = report(w->add, w->ud, path, n, NODE_OTHER, "mandatory");

@@ -28,6 +28,12 @@ pid_t spawn_bwrap(const char *path, char *const argv[], char *const envp[],
 {
 	pid_t parent = getpid(), pid;
 	sigset_t all, old;
+	size_t n = fds ? fds->n : 0;
+	/* scratch for the child, allocated here: no malloc between fork and exec */
+	int *tmp = calloc(n ? n : 1, sizeof(int));
+
+	if (!tmp)
+		return -ENOMEM;
 
 	/* Block signals across fork so the child cannot run the caller's handlers. */
 	sigfillset(&all);
@@ -36,10 +42,12 @@ pid_t spawn_bwrap(const char *path, char *const argv[], char *const envp[],
 	if (pid < 0) {
 		int e = errno;
 		sigprocmask(SIG_SETMASK, &old, NULL);
+		free(tmp);
 		return srt_error_set(reterr, SRT_E_SPAWN, e, "fork failed: %s", strerror(e));
 	}
 	if (pid > 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
+		free(tmp);
 		return pid;
 	}
 
@@ -54,11 +62,7 @@ pid_t spawn_bwrap(const char *path, char *const argv[], char *const envp[],
 		_exit(125); /* srt already died */
 
 	{
-		int maxfd = 2, tmp[256];
-		size_t n = fds ? fds->n : 0;
-
-		if (n > ELEMENTSOF(tmp))
-			child_die("too many descriptors", E2BIG);
+		int maxfd = 2;
 		for (size_t i = 0; i < n; i++)
 			if (fds->src[i] > maxfd)
 				maxfd = fds->src[i];
