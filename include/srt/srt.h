@@ -137,6 +137,15 @@ SRT_PUBLIC int srt_spawn_opts_set_cwd(srt_spawn_opts *o, const char *cwd);
 /* Environment of the command (default: the caller's `environ`). Copies envp. */
 SRT_PUBLIC int srt_spawn_opts_set_env(srt_spawn_opts *o, char *const envp[]);
 
+/* Runs the command on a new pseudo-terminal instead of the caller's stdin/stdout: the command becomes a session leader with the pty as its
+ * controlling terminal, so job control, line editing and ^C work inside, while the caller's
+ * own terminal never enters the sandbox (no TIOCSTI into it, whatever the kernel allows).
+ * `terminal_fd` is the caller's terminal (usually 0): the pty starts with its termios and
+ * window size. stdin and stdout of the command are the pty; stderr too if the caller's fd 2 is
+ * a terminal. The caller relays bytes between its terminal and srt_child_pty_fd(), and
+ * forwards window size changes with srt_child_resize(). Pass -1 to turn it off. */
+SRT_PUBLIC int srt_spawn_opts_set_pty(srt_spawn_opts *o, int terminal_fd);
+
 typedef struct srt_child srt_child;
 
 /* Runs argv[0] (looked up in PATH) with argv inside a new sandbox. stdin, stdout and stderr are
@@ -151,6 +160,13 @@ SRT_PUBLIC pid_t srt_child_pid(const srt_child *ch);
 
 /* A pidfd for that process (owned by ch), readable when it exits: poll() it in an event loop. */
 SRT_PUBLIC int srt_child_pidfd(const srt_child *ch);
+
+/* The pty master (owned by ch; O_CLOEXEC, blocking) in pty mode, else -1. Reading it returns
+ * EIO once the sandbox has exited and nothing holds the terminal. */
+SRT_PUBLIC int srt_child_pty_fd(const srt_child *ch);
+
+/* Copies the window size of `terminal_fd` to the pty (the command gets SIGWINCH). */
+SRT_PUBLIC int srt_child_resize(srt_child *ch, int terminal_fd);
 
 /* Delivers sig to the sandboxed command's process group (as a terminal would). Before the
  * sandbox has started the command, SIGKILL/SIGTERM/SIGINT/SIGHUP tear the sandbox down. */

@@ -156,6 +156,97 @@ static char *user_shell(void)
 	return strdup("/bin/sh");
 }
 
+static bool child_exited(srt_child *ch)
+{
+	siginfo_t info = {0};
+	return waitid(P_PID, (id_t)srt_child_pid(ch), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       info.si_pid != 0;
+}
+
+static bool write_all_fd(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		p += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+/* Waits for the sandbox while forwarding signals and, in pty mode, relaying bytes between the
+ * caller's terminal and the command's pty until the pty closes. */
+static void relay(srt_child *ch, int sfd, bool use_pty, bool debug)
+{
+	int master = use_pty ? srt_child_pty_fd(ch) : -1;
+	bool in_open = use_pty, out_open = use_pty, exited = false;
+	char buf[16384];
+
+	for (;;) {
+		struct pollfd p[3];
+		int n = 0, i_sig, i_in = -1, i_out = -1, rc;
+
+		if (!exited && child_exited(ch))
+			exited = true;
+		if (exited && !out_open)
+			return;
+		p[n] = (struct pollfd){.fd = sfd, .events = POLLIN};
+		i_sig = n++;
+		if (in_open && !exited) {
+			p[n] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+			i_in = n++;
+		}
+		if (out_open) {
+			p[n] = (struct pollfd){.fd = master, .events = POLLIN};
+			i_out = n++;
+		}
+		/* After the exit only drain what the pty still holds. */
+		rc = poll(p, (nfds_t)n, exited ? 200 : -1);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0) {
+			if (exited)
+				return;
+			continue;
+		}
+		if (p[i_sig].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
+			    si.ssi_signo != SIGCHLD) {
+				if (use_pty && si.ssi_signo == SIGWINCH) {
+					(void)srt_child_resize(ch, STDIN_FILENO);
+				} else {
+					if (debug)
+						fprintf(stderr,
+							"[SandboxDebug] forwarding signal %u to the "
+							"sandbox\r\n",
+							si.ssi_signo);
+					(void)srt_child_kill(ch, (int)si.ssi_signo);
+				}
+			}
+		}
+		if (i_out >= 0 && (p[i_out].revents & (POLLIN | POLLHUP | POLLERR))) {
+			ssize_t k = read(master, buf, sizeof(buf));
+			if (k > 0) {
+				if (!write_all_fd(STDOUT_FILENO, buf, (size_t)k))
+					out_open = false;
+			} else if (k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN)) {
+				out_open = false; /* EIO: nothing holds the pty any more */
+			}
+		}
+		if (i_in >= 0 && (p[i_in].revents & (POLLIN | POLLHUP | POLLERR))) {
+			ssize_t k = read(STDIN_FILENO, buf, sizeof(buf));
+			if (k > 0)
+				(void)write_all_fd(master, buf, (size_t)k);
+			else if (k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN))
+				in_open = false;
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_args a;
@@ -172,7 +263,7 @@ int main(int argc, char **argv)
 	sigset_t mask, old;
 	int sfd = -1, status = 0, code;
 	struct termios tio;
-	bool have_tio;
+	bool have_tio, use_pty, raw_mode = false;
 
 	if (cli_parse(argc, argv, &a, &err, &err_arg) < 0) {
 		fprintf(stderr, "srt: %s%s%s\n%s", err, err_arg ? ": " : "", err_arg ? err_arg : "",
@@ -260,40 +351,34 @@ int main(int argc, char **argv)
 	}
 
 	have_tio = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &tio) == 0;
+	/* Interactive use (both ends a terminal): the command gets a pty of its own, the
+	 * caller's terminal stays outside the sandbox, srt relays the bytes. */
+	use_pty = have_tio && isatty(STDOUT_FILENO);
+	if (use_pty && srt_spawn_opts_set_pty(opts, STDIN_FILENO) < 0)
+		use_pty = false;
 
 	if (srt_manager_spawn(m, cmd, opts, &ch, &e) < 0) {
 		code = fail_error(e, NULL);
 		goto out;
 	}
-
-	for (;;) {
-		struct signalfd_siginfo si;
-		siginfo_t info = {0};
-		ssize_t k;
-
-		if (waitid(P_PID, (id_t)srt_child_pid(ch), &info, WEXITED | WNOHANG | WNOWAIT) ==
-			    0 &&
-		    info.si_pid != 0)
-			break;
-		k = read(sfd, &si, sizeof(si));
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k != (ssize_t)sizeof(si))
-			break;
-		if (si.ssi_signo == SIGCHLD)
-			continue;
-		if (debug)
-			fprintf(stderr, "[SandboxDebug] forwarding signal %u to the sandbox\n",
-				si.ssi_signo);
-		(void)srt_child_kill(ch, (int)si.ssi_signo);
+	if (use_pty) {
+		struct termios raw = tio;
+		cfmakeraw(&raw);
+		/* keep output post-processing as the inner terminal does its own */
+		(void)tcsetattr(STDIN_FILENO, TCSADRAIN, &raw);
+		raw_mode = true;
 	}
 
+	relay(ch, sfd, use_pty, debug);
+
 	if (srt_child_wait(ch, &status, &e) < 0) {
+		if (raw_mode)
+			(void)tcsetattr(STDIN_FILENO, TCSADRAIN, &tio);
 		code = fail_error(e, NULL);
 		goto out;
 	}
-	if (have_tio)
-		(void)tcsetattr(STDIN_FILENO, TCSANOW, &tio);
+	if (raw_mode || have_tio)
+		(void)tcsetattr(STDIN_FILENO, TCSADRAIN, &tio);
 	code = status;
 out:
 	srt_child_free(ch);

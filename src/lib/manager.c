@@ -14,7 +14,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <termios.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -48,6 +50,8 @@ struct srt_manager {
 struct srt_spawn_opts {
 	char *cwd;
 	char **env;
+	int pty_terminal; /* -1: no pty */
+	bool pty;
 };
 
 struct srt_child {
@@ -59,6 +63,7 @@ struct srt_child {
 	bool reaped;
 	int wait_status;
 	struct placeholders *ph;
+	int pty_master;
 };
 
 static void mlog(const srt_manager *m, srt_log_level lvl, const char *fmt, ...) SRT_PRINTF(3, 4);
@@ -157,7 +162,45 @@ SRT_PUBLIC srt_manager *srt_manager_free(srt_manager *m)
 
 SRT_PUBLIC srt_spawn_opts *srt_spawn_opts_new(void)
 {
-	return calloc(1, sizeof(srt_spawn_opts));
+	srt_spawn_opts *o = calloc(1, sizeof(srt_spawn_opts));
+	if (o)
+		o->pty_terminal = -1;
+	return o;
+}
+
+SRT_PUBLIC int srt_spawn_opts_set_pty(srt_spawn_opts *o, int terminal_fd)
+{
+	if (!o)
+		return -EINVAL;
+	o->pty = terminal_fd >= 0;
+	o->pty_terminal = terminal_fd;
+	return 0;
+}
+
+/* A new pty pair with the terminal's settings; both ends O_CLOEXEC. */
+static int open_pty(int terminal_fd, int *ret_master, int *ret_slave, srt_error **reterr)
+{
+	_cleanup_close_ int master = -EBADF, slave = -EBADF;
+	struct termios tio;
+	struct winsize ws;
+	char name[128];
+
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
+	    ptsname_r(master, name, sizeof(name)) != 0)
+		return srt_error_set(reterr, SRT_E_SYSTEM, errno,
+				     "cannot create a pseudo-terminal: %s", strerror(errno));
+	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return srt_error_set(reterr, SRT_E_SYSTEM, errno, "cannot open '%s': %s", name,
+				     strerror(errno));
+	if (tcgetattr(terminal_fd, &tio) == 0)
+		(void)tcsetattr(slave, TCSANOW, &tio);
+	if (ioctl(terminal_fd, TIOCGWINSZ, &ws) == 0)
+		(void)ioctl(slave, TIOCSWINSZ, &ws);
+	*ret_master = TAKE_FD(master);
+	*ret_slave = TAKE_FD(slave);
+	return 0;
 }
 
 SRT_PUBLIC srt_spawn_opts *srt_spawn_opts_free(srt_spawn_opts *o)
@@ -543,6 +586,8 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	_cleanup_strv_free_ char **env = NULL, **bargv = NULL;
 	_cleanup_free_ char *cwd = NULL, *exe = NULL, *state = NULL, *home_pw = NULL;
 	_cleanup_close_ int args_fd = -EBADF, seccomp_fd = -EBADF, mask_fd = -EBADF;
+	_cleanup_close_ int pty_master = -EBADF, pty_slave = -EBADF;
+	_cleanup_free_ char *setsid_path = NULL;
 	int status_pipe[2] = {-EBADF, -EBADF};
 	struct build b = {.m = m, .reterr = reterr};
 	struct mount_op *ops = NULL;
@@ -700,8 +745,26 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 		fds[3 + i] = mask_fd;
 
 	if ((r = strv_push(&bargv, "bwrap")) < 0 || (r = strv_push(&bargv, "--args")) < 0 ||
-	    (r = strv_push(&bargv, "3")) < 0 || (r = strv_push(&bargv, "--")) < 0 ||
-	    (r = strv_extend(&bargv, argv)) < 0)
+	    (r = strv_push(&bargv, "3")) < 0 || (r = strv_push(&bargv, "--")) < 0)
+		goto fail;
+	if (o && o->pty) {
+		/* The command must become a session leader that owns the pty: util-linux
+		 * setsid --ctty does exactly setsid() + TIOCSCTTY on stdin, then execs. */
+		r = find_executable("setsid", env_get(env, "PATH"), &setsid_path);
+		if (r < 0) {
+			r = srt_error_set(reterr, SRT_E_DEPENDENCY, r,
+					  "a terminal was requested but 'setsid' (util-linux) was "
+					  "not found in PATH");
+			goto fail;
+		}
+		r = open_pty(o->pty_terminal, &pty_master, &pty_slave, reterr);
+		if (r < 0)
+			goto fail;
+		if ((r = strv_push(&bargv, setsid_path)) < 0 ||
+		    (r = strv_push(&bargv, "--ctty")) < 0 || (r = strv_push(&bargv, "--")) < 0)
+			goto fail;
+	}
+	if ((r = strv_extend(&bargv, argv)) < 0)
 		goto fail;
 	if ((r = env_set(&env, "TMPDIR", state)) < 0 ||
 	    (r = env_set(&env, "SANDBOX_RUNTIME", "1")) < 0)
@@ -715,9 +778,17 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	}
 	ch->pidfd = -EBADF;
 	ch->status_fd = -EBADF;
+	ch->pty_master = -EBADF;
 
-	pid = spawn_bwrap(m->bwrap.path, bargv, env,
-			  &(struct spawn_fds){.src = fds, .n = 3 + n_masks}, reterr);
+	{
+		struct spawn_fds sf = {.src = fds, .n = 3 + n_masks, .stdio = {-1, -1, -1}};
+		if (pty_slave >= 0) {
+			sf.stdio[0] = sf.stdio[1] = pty_slave;
+			if (isatty(STDERR_FILENO))
+				sf.stdio[2] = pty_slave;
+		}
+		pid = spawn_bwrap(m->bwrap.path, bargv, env, &sf, reterr);
+	}
 	if (pid < 0) {
 		r = (int)pid;
 		goto fail;
@@ -729,6 +800,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	(void)fcntl(ch->status_fd, F_SETFL, O_NONBLOCK);
 	ch->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	ch->ph = TAKE_PTR(b.ph);
+	ch->pty_master = TAKE_FD(pty_master);
 	*ret = TAKE_PTR(ch);
 	r = 0;
 	goto out;
@@ -759,6 +831,22 @@ SRT_PUBLIC pid_t srt_child_pid(const srt_child *ch)
 SRT_PUBLIC int srt_child_pidfd(const srt_child *ch)
 {
 	return ch ? ch->pidfd : -EBADF;
+}
+
+SRT_PUBLIC int srt_child_pty_fd(const srt_child *ch)
+{
+	return ch && ch->pty_master >= 0 ? ch->pty_master : -1;
+}
+
+SRT_PUBLIC int srt_child_resize(srt_child *ch, int terminal_fd)
+{
+	struct winsize ws;
+
+	if (!ch || ch->pty_master < 0)
+		return -EINVAL;
+	if (ioctl(terminal_fd, TIOCGWINSZ, &ws) < 0 || ioctl(ch->pty_master, TIOCSWINSZ, &ws) < 0)
+		return -errno;
+	return 0;
 }
 
 /* Reads what bwrap has written to the status fd so far and learns the sandbox's pid 1. */
@@ -869,6 +957,8 @@ SRT_PUBLIC srt_child *srt_child_free(srt_child *ch)
 		close(ch->status_fd);
 	if (ch->pidfd >= 0)
 		close(ch->pidfd);
+	if (ch->pty_master >= 0)
+		close(ch->pty_master);
 	placeholders_close(ch->ph);
 	buf_free(&ch->status);
 	free(ch);

@@ -67,6 +67,9 @@ pid_t spawn_bwrap(const char *path, char *const argv[], char *const envp[],
 		for (size_t i = 0; i < n; i++)
 			if (fds->src[i] > maxfd)
 				maxfd = fds->src[i];
+		for (int k = 0; fds && k < 3; k++)
+			if (fds->stdio[k] > maxfd)
+				maxfd = fds->stdio[k];
 		if ((int)(3 + n) > maxfd)
 			maxfd = (int)(3 + n);
 		/* First copy every source above all targets and sources, then place them. */
@@ -77,6 +80,9 @@ pid_t spawn_bwrap(const char *path, char *const argv[], char *const envp[],
 			if (tmp[i] > maxfd)
 				maxfd = tmp[i];
 		}
+		for (int k = 0; fds && k < 3; k++)
+			if (fds->stdio[k] >= 0 && dup2(fds->stdio[k], k) < 0)
+				child_die("dup2", errno);
 		for (size_t i = 0; i < n; i++)
 			if (dup2(tmp[i], (int)(3 + i)) < 0)
 				child_die("dup2", errno);

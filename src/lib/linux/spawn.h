@@ -12,6 +12,7 @@
 struct spawn_fds {
 	const int *src;
 	size_t n;
+	int stdio[3]; /* replacement for fds 0, 1, 2, or -1 to keep the caller's */
 };
 
 /* Forks; the child resets signal state, moves into its own process group (terminal signals go
