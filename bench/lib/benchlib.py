@@ -49,8 +49,11 @@ def hyperfine(name, argv, runs, warmup, cwd=None, env=None, pass_fds=(), json_di
         p = subprocess.run(cmd, cwd=cwd, env=env, pass_fds=pass_fds, stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, text=True)
         if p.returncode != 0:
+            q = subprocess.run(argv, cwd=cwd, env=env, pass_fds=pass_fds,
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True)
             die(f"hyperfine failed for {name} (status {p.returncode}):\n{p.stderr}"
-                f"command: {shlex.join(argv)[:2000]}")
+                f"command: {shlex.join(argv)[:300]}...\n"
+                f"run once more by itself: status {q.returncode}, stderr: {q.stderr[-2000:]}")
         with open(out) as f:
             data = json.load(f)
         if json_dir:
