@@ -43,6 +43,22 @@ is "$OUT" EPERM "remounting / read-write fails (reference bug S1)"
 srt_run -s "$S" "$SRT_PROBE" open-write /usr/srt-should-not-exist
 is "$OUT" EROFS "and / stays read-only"
 
+# no unfiltered helper inside: the sandbox's pid 1 (bubblewrap's init) carries the filter too
+srt_run -s "$S" sh -c 'grep "^Seccomp:" /proc/1/status'
+is "$OUT" "Seccomp:	2" "pid 1 inside the sandbox is seccomp-filtered as well"
+srt_run -s "$S" sh -c 'grep "^NoNewPrivs:" /proc/1/status'
+is "$OUT" "NoNewPrivs:	1" "pid 1 inside has no_new_privs"
+
+# enableWeakerNestedSandbox: documented as weaker: no private /proc (host pids visible)
+SW=$T/sw.json
+settings "$SW" '{"denyRead":[],"allowWrite":["."],"denyWrite":[]}' '"enableWeakerNestedSandbox":true'
+srt_run -s "$SW" sh -c "test -d /proc/$$ && echo host-pid-visible"
+is "$OUT" host-pid-visible "enableWeakerNestedSandbox: the host's /proc is visible (documented)"
+srt_run -s "$SW" "$SRT_PROBE" open-write "$T/outside-weak"
+is "$OUT" EROFS "enableWeakerNestedSandbox: filesystem rules still apply"
+srt_run -s "$SW" "$SRT_PROBE" socket-unix
+is "$OUT" EPERM "enableWeakerNestedSandbox: the seccomp filter still applies"
+
 # inherited descriptors: only 0, 1, 2
 exec 7<"$S" 8>"$T/fd8"
 srt_run -s "$S" "$SRT_PROBE" list-fds
