@@ -55,6 +55,12 @@ def make_project(root):
     }
 
 
+def remap(path, old, new):
+    if path == old or path.startswith(old + "/"):
+        return new + path[len(old):]
+    return path
+
+
 def create_placeholders(items):
     """Create the placeholders srt would create; return what was created, deepest last."""
     created = []
@@ -121,28 +127,40 @@ def main():
     argv_c = bl.bwrap_argv_from_debug(lines)
     if not argv_c:
         bl.die("no '[SandboxDebug] bwrap command:' line in srt -d output")
-    placeholders = bl.placeholders_from_debug(lines)
+    # (d) runs on an identical copy of the project, "mirror0" (same path length), holding
+    # copies of the placeholders: other srt processes of this user (a test suite, say) may
+    # remove srt's placeholders from the project at any time, so (d) must not rely on them.
+    mirror = os.path.join(a.workdir, "mirror0")
+    os.makedirs(mirror)
+    make_project(mirror)
+    placeholders = [(k, remap(p, proj, mirror)) for k, p in bl.placeholders_from_debug(lines)]
+    argv_c = [remap(x, proj, mirror) for x in argv_c]
     same_mounts, dropped = bl.strip_srt_only_fds(argv_c)
     same_mounts, data_fds = bl.rebind_data_fds(same_mounts)
     n_mounts = bl.count_mount_ops(same_mounts)
     n_data = len(data_fds)
 
-    _, lines_b = bl.srt_debug(a.srt, ["true"], proj, env)
-    argv_b = bl.bwrap_argv_from_debug(lines_b) or []
+    st, lines_b = bl.srt_debug(a.srt, ["true"], proj, env)
+    argv_b = bl.bwrap_argv_from_debug(lines_b)
+    if st != 0 or not argv_b:
+        bl.die(f"srt true failed with status {st}:\n" + "\n".join(lines_b))
+    # (e): the bwrap srt runs for (b), minus its seccomp filter and status pipe.
+    bare_b, _ = bl.strip_srt_only_fds(argv_b)
 
     print("srt start-up benchmark")
     print(f"  srt:    {a.srt} ({subprocess.run([a.srt, '--version'], capture_output=True, text=True).stdout.strip()})")
     print(f"  bwrap:  {a.bwrap} ({subprocess.run([a.bwrap, '--version'], capture_output=True, text=True).stdout.strip()})")
     print(f"  kernel: {os.uname().release}, {os.cpu_count()} CPUs, uid {os.getuid()}")
     print(f"  runs:   {a.runs} per command after {a.warmup} warm-up runs (hyperfine -N), wall time")
-    print(f"  (b) srt's bwrap has {bl.count_mount_ops(argv_b)} mount operations"
-          f" ({' '.join(argv_b[argv_b.index('--ro-bind'):argv_b.index('--')]) if '--ro-bind' in argv_b else '?'})")
+    print(f"  (b) srt's bwrap has {bl.count_mount_ops(argv_b)} mount operations:"
+          f" {' '.join(argv_b[argv_b.index('--ro-bind'):argv_b.index('--')])}")
     print(f"  (c) {n_rules} rules -> srt's bwrap has {n_mounts} mount operations,"
-          f" {len(placeholders)} of them on placeholders srt creates and removes on each run,"
+          f" {len(placeholders)} of them on placeholders (srt creates them when missing, removes them after the run),"
           f" {n_data} --ro-bind-data masks")
     print(f"  (d) = (c)'s bwrap argv without {' and '.join(dropped) or 'nothing'}"
           f" (no seccomp filter); each --ro-bind-data reads its own fd open on /dev/null;"
-          f" srt's placeholders pre-created for the duration of (d)")
+          f" run on a copy of the project where srt's placeholders exist")
+    print("  (e) = (b)'s bwrap argv without --seccomp and --json-status-fd")
     print(flush=True)
 
     try:
@@ -154,13 +172,16 @@ def main():
                                         json_dir=a.json_dir)
         created = create_placeholders(placeholders)
         try:
-            p = subprocess.run(same_mounts, cwd=proj, env=env, pass_fds=data_fds,
+            p = subprocess.run(same_mounts, cwd=mirror, env=env, pass_fds=data_fds,
                                capture_output=True, text=True)
             if p.returncode != 0:
                 bl.die(f"bare bwrap with srt's mounts failed ({p.returncode}): {p.stderr}")
             results["d"] = bl.hyperfine(f"(d) bare bwrap, same {n_mounts} mounts as (c)",
-                                        same_mounts, a.runs, a.warmup, cwd=proj, env=env,
+                                        same_mounts, a.runs, a.warmup, cwd=mirror, env=env,
                                         pass_fds=data_fds, json_dir=a.json_dir)
+            results["e"] = bl.hyperfine(f"(e) bare bwrap, same {bl.count_mount_ops(bare_b)} mounts as (b)",
+                                        bare_b, a.runs, a.warmup, cwd=proj, env=env,
+                                        json_dir=a.json_dir)
         finally:
             remove_created(created)
     finally:
@@ -168,12 +189,14 @@ def main():
             os.close(fd)
 
     ra, rd = results["a"], results["d"]
+    same = {"b": results["e"], "c": rd}
     rows = []
-    for k in "abcd":
+    for k in "abcde":
         r = results[k]
         rows.append([r.name, f"{r.median:.2f}", f"{r.p90:.2f}", bl.fmt_ratio(r.median, ra.median),
-                     bl.fmt_ratio(r.median, rd.median) if k == "c" else ""])
-    bl.print_table(rows, ["benchmark", "median ms", "p90 ms", "vs (a)", "vs (d)"])
+                     bl.fmt_ratio(r.median, same[k].median) if k in same else ""])
+    bl.print_table(rows, ["benchmark", "median ms", "p90 ms", "vs (a)",
+                          "vs same mounts (b/e, c/d)"])
     print()
     rb, rc = results["b"], results["c"]
     print(f"startup: srt true / bare bwrap = {rb.median / ra.median:.2f}x"

@@ -888,9 +888,26 @@ SRT_PUBLIC int srt_child_kill(srt_child *ch, int sig)
 		return -ESRCH;
 	status_drain(ch);
 	/* The sandbox is its own session; its pid 1 ignores signals it has no handler for, so
-	 * the process group gets the signal the way a terminal would deliver it. */
-	if (ch->sandbox_pid > 0 && kill(-ch->sandbox_pid, sig) == 0)
+	 * the process group gets the signal the way a terminal would deliver it. A direct child
+	 * of pid 1 that leads its own process group (the command in pty mode is a session
+	 * leader) gets it through that group. */
+	if (ch->sandbox_pid > 0 && kill(-ch->sandbox_pid, sig) == 0) {
+		char path[64];
+		_cleanup_free_ char *kids = NULL;
+
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)ch->sandbox_pid,
+			 (int)ch->sandbox_pid);
+		if (read_file_max(path, 65536, &kids, NULL) == 0) {
+			for (char *p = kids, *end; *p; p = end) {
+				long v = strtol(p, &end, 10);
+				if (end == p)
+					break;
+				if (v > 1 && getpgid((pid_t)v) == (pid_t)v)
+					(void)kill((pid_t)-v, sig);
+			}
+		}
 		return 0;
+	}
 	/* Not started yet (or already gone): bubblewrap itself; it takes the sandbox along. */
 	if (kill(ch->pid, sig) < 0)
 		return -errno;

@@ -44,6 +44,8 @@ for st in steps:
     elif kind == "wait":
         if not read_until(arg):
             sys.stdout.write("TIMEOUT waiting for %r\n" % arg)
+    elif kind == "kill":
+        os.kill(pid, getattr(signal, "SIG" + arg))
     elif kind == "ctrl-c":
         os.write(fd, b"\x03")
     elif kind == "winch":
@@ -76,6 +78,11 @@ out=$(DRIVE='wait:ready
 ctrl-c' drive "$SRT" -s "$S" sh -c 'echo ready; sleep 20; echo not-interrupted')
 like "$out" "EXIT 130" "^C interrupts the command (128+SIGINT)"
 unlike "$out" "not-interrupted" "the command did not run on after ^C"
+
+out=$(DRIVE='wait:ready
+kill:TERM' drive "$SRT" -s "$S" sh -c 'trap "echo got-term; exit 9" TERM; echo ready; while :; do sleep 0.1; done')
+like "$out" "got-term" "SIGTERM to srt reaches a command that leads its own session (pty mode)"
+like "$out" "EXIT 9" "and srt exits with the command's status"
 
 out=$(DRIVE='wait:$ 
 winch:40x120
