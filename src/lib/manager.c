@@ -64,6 +64,7 @@ struct srt_child {
 	int wait_status;
 	struct placeholders *ph;
 	int pty_master;
+	bool own_pidns; /* bwrap is pid 1 of a namespace of ours */
 };
 
 static void mlog(const srt_manager *m, srt_log_level lvl, const char *fmt, ...) SRT_PRINTF(3, 4);
@@ -787,7 +788,12 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 			if (isatty(STDERR_FILENO))
 				sf.stdio[2] = pty_slave;
 		}
-		pid = spawn_bwrap(m->bwrap.path, bargv, env, &sf, reterr);
+		/* A setuid bwrap would lose its privilege inside a user namespace of ours. */
+		pid = spawn_bwrap(m->bwrap.path, bargv, env, &sf, !m->bwrap.setuid,
+				  &ch->own_pidns, reterr);
+		if (pid > 0 && !ch->own_pidns)
+			mlog(m, SRT_LOG_DEBUG, "no pid namespace of srt's own: the sandbox is "
+					       "tied to srt by bwrap --die-with-parent only");
 	}
 	if (pid < 0) {
 		r = (int)pid;
@@ -849,7 +855,7 @@ SRT_PUBLIC int srt_child_resize(srt_child *ch, int terminal_fd)
 	return 0;
 }
 
-/* Reads what bwrap has written to the status fd so far and learns the sandbox's pid 1. */
+/* Reads what bwrap has written to the status fd so far. */
 static void status_drain(srt_child *ch)
 {
 	char tmp[512];
@@ -870,14 +876,26 @@ static void status_drain(srt_child *ch)
 		}
 		break;
 	}
-	if (!ch->sandbox_pid && ch->status.data) {
-		const char *p = strstr(ch->status.data, "\"child-pid\"");
-		if (p && (p = strchr(p, ':'))) {
-			long v = strtol(p + 1, NULL, 10);
-			if (v > 1)
-				ch->sandbox_pid = (pid_t)v;
-		}
-	}
+}
+
+/* The sandbox's pid 1 in our pid namespace: the only child of the bwrap process. (bwrap's own
+ * "child-pid" report uses bwrap's pid namespace, which is not ours when bwrap is pid 1 of a
+ * namespace of its own.) */
+static pid_t sandbox_pid(srt_child *ch)
+{
+	char path[64];
+	_cleanup_free_ char *kids = NULL;
+	long v;
+
+	if (ch->sandbox_pid > 0)
+		return ch->sandbox_pid;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)ch->pid, (int)ch->pid);
+	if (read_file_max(path, 4096, &kids, NULL) < 0)
+		return 0;
+	v = strtol(kids, NULL, 10);
+	if (v > 1)
+		ch->sandbox_pid = (pid_t)v;
+	return ch->sandbox_pid;
 }
 
 SRT_PUBLIC int srt_child_kill(srt_child *ch, int sig)
@@ -886,12 +904,11 @@ SRT_PUBLIC int srt_child_kill(srt_child *ch, int sig)
 		return -EINVAL;
 	if (ch->reaped)
 		return -ESRCH;
-	status_drain(ch);
 	/* The sandbox is its own session; its pid 1 ignores signals it has no handler for, so
 	 * the process group gets the signal the way a terminal would deliver it. A direct child
 	 * of pid 1 that leads its own process group (the command in pty mode is a session
 	 * leader) gets it through that group. */
-	if (ch->sandbox_pid > 0 && kill(-ch->sandbox_pid, sig) == 0) {
+	if (sandbox_pid(ch) > 0 && kill(-ch->sandbox_pid, sig) == 0) {
 		char path[64];
 		_cleanup_free_ char *kids = NULL;
 
@@ -908,8 +925,9 @@ SRT_PUBLIC int srt_child_kill(srt_child *ch, int sig)
 		}
 		return 0;
 	}
-	/* Not started yet (or already gone): bubblewrap itself; it takes the sandbox along. */
-	if (kill(ch->pid, sig) < 0)
+	/* Not started yet (or already gone): bubblewrap itself, which takes the sandbox along.
+	 * As pid 1 of our namespace it only reacts to SIGKILL. */
+	if (kill(ch->pid, ch->own_pidns ? SIGKILL : sig) < 0)
 		return -errno;
 	return 0;
 }

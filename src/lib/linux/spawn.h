@@ -2,6 +2,7 @@
 /* fork + exec of bubblewrap with a prepared set of descriptors. */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -17,6 +18,9 @@ struct spawn_fds {
 
 /* Forks; the child resets signal state, moves into its own process group (terminal signals go
  * to srt, which forwards them), asks for SIGKILL when srt dies, arranges fds and execs
- * `path` with argv/envp. Returns the pid, or -errno. */
+ * `path` with argv/envp. With own_pidns the child is pid 1 of a new user+pid namespace (so
+ * that its death takes every sandbox process along); *ret_own_pidns says whether that was
+ * possible. Returns the pid (in the caller's namespace), or -errno. */
 pid_t spawn_bwrap(const char *path, char *const argv[], char *const envp[],
-		  const struct spawn_fds *fds, srt_error **reterr);
+		  const struct spawn_fds *fds, bool own_pidns, bool *ret_own_pidns,
+		  srt_error **reterr);
