@@ -356,8 +356,21 @@ static int scan_add(void *ud, const char *path, enum node_type type, enum node_t
 				     "to, or keep its directory out of allowWrite",
 				     path);
 	}
-	if (type != NODE_MISSING)
-		return plan_add(&sc->b->plan, path, RULE_DENY_WRITE, type, why);
+	if (type != NODE_MISSING) {
+		struct stat st;
+		int r;
+
+		/* It may be another run's placeholder: keep it from being removed while this
+		 * sandbox mounts it, then look again (it may have been removed just before). */
+		r = placeholders_use(sc->b->ph, path);
+		if (r < 0)
+			return srt_error_set(sc->b->reterr, SRT_E_SYSTEM, r,
+					     "cannot lock the state of '%s': %s", path,
+					     strerror(-r));
+		if (lstat(path, &st) == 0)
+			return plan_add(&sc->b->plan, path, RULE_DENY_WRITE, type, why);
+		type = NODE_MISSING;
+	}
 	if (!sc->want_missing)
 		return 0;
 	if (sc->n_miss == sc->cap_miss) {

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,9 +14,18 @@
 #include "shared/fs-util.h"
 #include "shared/strv.h"
 
-/* Journal records, NUL-terminated (paths may contain newlines, never NUL):
+/*
+ * Locking protocol (open file description locks, released by the kernel when a run dies):
+ *  - "STATE/lock" stands for every protected path: byte hash(path) of it is read-locked by each
+ *    run whose sandbox mounts that path, for the sandbox's whole life. A placeholder is removed
+ *    only by whoever can take the write lock on its byte: nobody mounts it any more. (Hash
+ *    collisions only make a placeholder live longer.)
+ *  - each run write-locks its own journal "STATE/journal-PID-RANDOM"; a journal whose lock can
+ *    be taken belongs to a dead run, and any later run finishes its work.
+ * Journal records, NUL-terminated (paths may contain newlines, never NUL):
  *   "I <D|F> <unix time> <path>"   intent, written before the path is created
- *   "<D|F> <dev> <ino> <path>"      the created directory or file */
+ *   "<D|F> <dev> <ino> <path>"      the created directory or file
+ */
 #define JOURNAL_MAX_SIZE (16 * 1024 * 1024)
 
 struct placeholders {
@@ -88,18 +96,44 @@ static int journal_intent(struct placeholders *ph, char kind, const char *path)
 	return r;
 }
 
-/* Replays one journal, newest record first (children before parents). */
-static void journal_undo(int dir_fd, const char *name)
+static off_t path_slot(const char *path)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		h ^= *p;
+		h *= 1099511628211ULL;
+	}
+	return (off_t)(h & 0x7fffffffffffULL);
+}
+
+static int ofd_lock(int fd, short type, off_t start, off_t len)
+{
+	struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len};
+	return fcntl(fd, F_OFD_SETLK, &fl) < 0 ? -errno : 0;
+}
+
+/* Whether no other run mounts `path` right now. On success this run holds the write lock on
+ * the path's slot until it releases it (or exits). */
+static bool path_unused(int lock_fd, const char *path)
+{
+	return ofd_lock(lock_fd, F_WRLCK, path_slot(path), 1) == 0;
+}
+
+/* Undoes one journal, newest record first (children before parents). Returns true when
+ * nothing is left to do for it (every placeholder removed, gone, reused by someone, or
+ * filled with content by the user). */
+static bool journal_undo(int dir_fd, int lock_fd, const char *name)
 {
 	_cleanup_close_ int fd = -EBADF;
 	struct buf b = BUF_INIT;
 	char chunk[4096];
 	char **recs = NULL, **done = NULL;
+	bool finished = true;
 	ssize_t k;
 
 	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return;
+		return true;
 	while ((k = read(fd, chunk, sizeof(chunk))) > 0)
 		if (b.len + (size_t)k > JOURNAL_MAX_SIZE || buf_append(&b, chunk, (size_t)k) < 0)
 			break;
@@ -118,45 +152,51 @@ static void journal_undo(int dir_fd, const char *name)
 		int n = 0;
 		struct stat st;
 		const char *path;
+		bool intent = recs[i - 1][0] == 'I';
 
-		if (recs[i - 1][0] == 'I') {
-			/* An intent without confirmation: srt died between creating the
-			 * placeholder and recording its inode. Remove it only if it is still an
-			 * empty file/directory created around the time of the intent. */
+		if (intent) {
 			if (sscanf(recs[i - 1], "I %c %lld %n", &ik, &t, &n) != 2 || n == 0)
 				continue;
-			path = recs[i - 1] + n;
-			if (path[0] != '/' || strv_contains(done, path) || lstat(path, &st) < 0)
-				continue;
-			if (st.st_ctime < t - 2 || st.st_ctime > t + 120)
-				continue;
-			if (ik == 'D' && S_ISDIR(st.st_mode))
-				(void)rmdir(path);
-			else if (ik == 'F' && S_ISREG(st.st_mode) && st.st_size == 0)
-				(void)unlink(path);
+			kind = ik;
+		} else if (sscanf(recs[i - 1], "%c %llu %llu %n", &kind, &dev, &ino, &n) != 3 ||
+			   n == 0) {
 			continue;
 		}
-		if (sscanf(recs[i - 1], "%c %llu %llu %n", &kind, &dev, &ino, &n) != 3 || n == 0)
-			continue;
 		path = recs[i - 1] + n;
-		(void)strv_push(&done, path);
-		if (path[0] != '/' || lstat(path, &st) < 0 || st.st_dev != dev || st.st_ino != ino)
+		if (path[0] != '/' || strv_contains(done, path))
 			continue;
+		(void)strv_push(&done, path);
+		if (lstat(path, &st) < 0)
+			continue;
+		if (intent) {
+			/* srt died between creating it and recording its inode: it is ours only
+			 * if it is still empty and was created around the time of the intent */
+			if (st.st_ctime < t - 2 || st.st_ctime > t + 120)
+				continue;
+		} else if (st.st_dev != dev || st.st_ino != ino) {
+			continue;
+		}
+		if (!path_unused(lock_fd, path)) {
+			finished = false; /* a running sandbox mounts it: later */
+			continue;
+		}
 		if (kind == 'D' && S_ISDIR(st.st_mode))
 			(void)rmdir(path); /* fails if someone put something in it: keep it */
 		else if (kind == 'F' && S_ISREG(st.st_mode) && st.st_size == 0)
 			(void)unlink(path);
+		/* let others use the slot again */
+		(void)ofd_lock(lock_fd, F_UNLCK, path_slot(path), 1);
 	}
 	strv_free(done);
 	strv_free(recs);
 	buf_free(&b);
-	(void)unlinkat(dir_fd, name, 0);
+	return finished;
 }
 
-/* With the exclusive lock held: no sandbox of this user is running. */
-static void cleanup_all_journals(int dir_fd)
+/* Finishes the journals of runs that are gone (their journal lock is free). */
+static void cleanup_dead_journals(struct placeholders *ph)
 {
-	int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+	int fd = fcntl(ph->dir_fd, F_DUPFD_CLOEXEC, 3);
 	DIR *d;
 	struct dirent *de;
 	char **names = NULL;
@@ -170,11 +210,18 @@ static void cleanup_all_journals(int dir_fd)
 	}
 	rewinddir(d); /* the duplicate shares the offset of earlier scans */
 	while ((de = readdir(d)))
-		if (strncmp(de->d_name, "journal-", 8) == 0)
+		if (strncmp(de->d_name, "journal-", 8) == 0 &&
+		    !streq_ptr(de->d_name, ph->journal_name))
 			(void)strv_push(&names, de->d_name);
 	closedir(d);
-	for (size_t i = 0; names && names[i]; i++)
-		journal_undo(dir_fd, names[i]);
+	for (size_t i = 0; names && names[i]; i++) {
+		_cleanup_close_ int jfd =
+			openat(ph->dir_fd, names[i], O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (jfd < 0 || ofd_lock(jfd, F_WRLCK, 0, 0) < 0)
+			continue; /* its run is alive */
+		if (journal_undo(ph->dir_fd, ph->lock_fd, names[i]))
+			(void)unlinkat(ph->dir_fd, names[i], 0);
+	}
 	strv_free(names);
 }
 
@@ -199,18 +246,25 @@ int placeholders_open(const char *state_dir, struct placeholders **ret, srt_erro
 				  state_dir, strerror(errno));
 		goto fail;
 	}
-	if (flock(ph->lock_fd, LOCK_EX | LOCK_NB) == 0)
-		cleanup_all_journals(ph->dir_fd);
-	if (flock(ph->lock_fd, LOCK_SH) < 0) {
-		r = srt_error_set(reterr, SRT_E_SYSTEM, errno, "cannot lock '%s/lock': %s",
-				  state_dir, strerror(errno));
-		goto fail;
-	}
+	cleanup_dead_journals(ph);
 	*ret = ph;
 	return 0;
 fail:
 	placeholders_close(ph);
 	return r;
+}
+
+int placeholders_use(struct placeholders *ph, const char *path)
+{
+	/* F_OFD_SETLK never waits: a cleaner holding the write lock only does so while it
+	 * removes the placeholder; retry briefly, then the caller re-checks the path. */
+	for (int i = 0; i < 100; i++) {
+		int r = ofd_lock(ph->lock_fd, F_RDLCK, path_slot(path), 1);
+		if (r != -EAGAIN && r != -EACCES)
+			return r;
+		usleep(1000);
+	}
+	return -EBUSY;
 }
 
 static int open_journal(struct placeholders *ph, srt_error **reterr)
@@ -225,9 +279,15 @@ static int open_journal(struct placeholders *ph, srt_error **reterr)
 		if (getentropy(&rnd, sizeof(rnd)) < 0)
 			rnd = (unsigned)attempt;
 		snprintf(name, sizeof(name), "journal-%d-%08x", (int)getpid(), rnd);
-		fd = openat(ph->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		fd = openat(ph->dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 			    0600);
 		if (fd >= 0) {
+			/* held while this run lives: tells others the journal is not stale */
+			if (ofd_lock(fd, F_WRLCK, 0, 0) < 0) {
+				close(fd);
+				(void)unlinkat(ph->dir_fd, name, 0);
+				continue;
+			}
 			ph->journal_fd = fd;
 			ph->journal_name = strdup(name);
 			return ph->journal_name ? 0 : -ENOMEM;
@@ -256,6 +316,9 @@ static int create_one(struct placeholders *ph, const char *p, bool dir)
 	int r;
 
 	r = journal_intent(ph, dir ? 'D' : 'F', p);
+	if (r < 0)
+		return r;
+	r = placeholders_use(ph, p);
 	if (r < 0)
 		return r;
 	if (dir) {
@@ -330,14 +393,16 @@ struct placeholders *placeholders_close(struct placeholders *ph)
 {
 	if (!ph)
 		return NULL;
-	if (ph->journal_fd >= 0) {
-		close(ph->journal_fd);
-		ph->journal_fd = -EBADF;
+	if (ph->journal_fd >= 0 && ph->lock_fd >= 0) {
+		/* Our own placeholders: removed now unless another sandbox mounts them. */
+		if (journal_undo(ph->dir_fd, ph->lock_fd, ph->journal_name))
+			(void)unlinkat(ph->dir_fd, ph->journal_name, 0);
 	}
+	if (ph->journal_fd >= 0)
+		close(ph->journal_fd);
 	if (ph->lock_fd >= 0) {
-		/* Converting our shared lock: succeeds only if no other run holds one. */
-		if (flock(ph->lock_fd, LOCK_EX | LOCK_NB) == 0)
-			cleanup_all_journals(ph->dir_fd);
+		/* Releasing our read locks may have freed placeholders of dead runs. */
+		cleanup_dead_journals(ph);
 		close(ph->lock_fd);
 	}
 	if (ph->dir_fd >= 0)

@@ -5,11 +5,11 @@
  * read-only mount sits on it, and a mount needs a mount point on the host. srt creates an
  * empty file or directory there before the sandbox starts and removes it afterwards.
  *
- * Every placeholder is first written to a journal in the per-user state directory. All srt
- * runs of a user hold a shared lock while their sandbox lives; placeholders are removed only
- * under the exclusive lock (no sandbox of this user running, so no sandbox relies on them), by
- * the run that finishes last or by the next run after a crash or SIGKILL. A placeholder is
- * removed only if it is still the same inode and still empty.
+ * Every placeholder is first written to a journal in the per-user state directory. Every run
+ * read-locks a slot per protected path its sandbox mounts (placeholders_use()), for as long as
+ * the sandbox lives. A placeholder is removed when its run ends, unless another sandbox still
+ * mounts it; then, or after a crash or SIGKILL, a later run removes it once nobody uses it.
+ * A placeholder is removed only if it is still the same inode and still empty.
  */
 #pragma once
 
@@ -18,8 +18,8 @@
 
 struct placeholders;
 
-/* Opens (creating 0700 if needed) the state directory `state_dir`, takes the shared lock and
- * removes leftovers of earlier runs when no other run is active. */
+/* Opens the state directory `state_dir` (see state_dir_ensure()) and removes what runs that
+ * are gone left behind and nobody uses. */
 int placeholders_open(const char *state_dir, struct placeholders **ret, srt_error **reterr);
 
 /* Creates `path` (and any missing parent directories) as an empty directory (NODE_DIR) or an
@@ -29,11 +29,16 @@ int placeholders_open(const char *state_dir, struct placeholders **ret, srt_erro
 int placeholders_create(struct placeholders *ph, const char *path, enum node_type type,
 			srt_error **reterr);
 
+/* Marks `path` (protected, mounted by this run's sandbox) as in use until
+ * placeholders_close(): no other run removes a placeholder there meanwhile. The caller must
+ * check the path's existence after this call. */
+int placeholders_use(struct placeholders *ph, const char *path);
+
 /* Number of placeholders this run created. */
 size_t placeholders_count(const struct placeholders *ph);
 
-/* Drops the shared lock and, when this is the last active run, removes every journaled
- * placeholder. NULL is fine. Returns NULL. */
+/* Removes this run's placeholders that no other sandbox mounts, finishes the work of dead
+ * runs, releases every lock. NULL is fine. Returns NULL. */
 struct placeholders *placeholders_close(struct placeholders *ph);
 
 /* The per-user state directory: /tmp/srt-UID (created 0700, must be owned by us). */
