@@ -260,4 +260,24 @@ is "$(cat "$W/.git")" "gitdir: $T/elsewhere/.git/worktrees/w" "the .git file is 
 probe "$S" open-write other
 is "$OUT" OK "other files next to it are writable"
 
+# Concurrent sandboxes share placeholders: when the run that created them ends, they stay as
+# long as another sandbox mounts them (removing them would unprotect that sandbox), and are
+# gone after the last one ends.
+C=$T/conc
+mkdir -p "$C"
+settings "$T/conc.json" '{"denyRead":[],"allowWrite":["'"$C"'"],"denyWrite":[]}'
+(cd "$C" && "$SRT" -s "$T/conc.json" sleep 1.2 >/dev/null 2>&1) &
+first=$!
+for _ in $(seq 100); do [ -e "$C/.bashrc" ] && break; sleep 0.05; done
+(cd "$C" && "$SRT" -s "$T/conc.json" sh -c 'echo up > "$TMPDIR/x"; sleep 2.5' >/dev/null 2>&1) &
+second=$!
+sleep 0.3
+wait "$first"
+[ -e "$C/.bashrc" ]
+ok $? "the placeholder outlives its creator while another sandbox mounts it"
+(cd "$C" && "$SRT" -s "$T/conc.json" "$SRT_PROBE" open-write .bashrc >"$T/conc.out" 2>&1)
+is "$(cat "$T/conc.out")" EROFS "and the protection holds meanwhile"
+wait "$second"
+is "$(ls -A "$C")" "" "after the last sandbox ends, no placeholder is left"
+
 done_testing
