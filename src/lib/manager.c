@@ -711,7 +711,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 		.allow_unix_sockets = m->s->allow_all_unix_sockets,
 		.allow_nested_userns = m->s->allow_nested_user_namespaces,
 	};
-	r = seccomp_build_filter_fd(&sp, &seccomp_fd, reterr);
+	r = seccomp_filter_fd_cached(state, &sp, &seccomp_fd, reterr);
 	if (r < 0)
 		goto fail;
 

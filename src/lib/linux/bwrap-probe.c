@@ -55,14 +55,6 @@ int find_executable(const char *name, const char *path_env, char **ret)
 	return seen_noexec ? -EACCES : -ENOENT;
 }
 
-static bool has_option(const char *data, size_t len, const char *opt)
-{
-	/* Option names are NUL-terminated string literals in bwrap's .rodata (the strcmp
-	 * table of its parser), so search for the name followed by NUL. */
-	size_t ol = strlen(opt) + 1;
-	return memmem(data, len, opt, ol) != NULL;
-}
-
 int bwrap_probe(const char *explicit_path, const char *path_env, struct bwrap_info *ret,
 		srt_error **reterr)
 {
@@ -95,14 +87,30 @@ int bwrap_probe(const char *explicit_path, const char *path_env, struct bwrap_in
 		bwrap_info_done(&i);
 		return r;
 	}
-	i.disable_userns = has_option(map, (size_t)st.st_size, "--disable-userns");
-	i.size = has_option(map, (size_t)st.st_size, "--size");
-	i.perms = has_option(map, (size_t)st.st_size, "--perms");
-	i.ro_bind_data = has_option(map, (size_t)st.st_size, "--ro-bind-data");
-	i.json_status_fd = has_option(map, (size_t)st.st_size, "--json-status-fd");
-	i.remount_ro = has_option(map, (size_t)st.st_size, "--remount-ro");
-	i.cap_drop = has_option(map, (size_t)st.st_size, "--cap-drop");
-	i.args = has_option(map, (size_t)st.st_size, "--args");
+	{
+		/* One pass over the binary: every "--name\0" string is checked against the
+		 * options we look for. */
+		static const char *const names[] = {"--disable-userns", "--size",
+						    "--perms",		"--ro-bind-data",
+						    "--json-status-fd", "--remount-ro",
+						    "--cap-drop",	"--args"};
+		bool *const flags[] = {&i.disable_userns, &i.size,	     &i.perms,
+				       &i.ro_bind_data,	  &i.json_status_fd, &i.remount_ro,
+				       &i.cap_drop,	  &i.args};
+		const char *data = map, *end = data + st.st_size;
+
+		for (const char *p = data; (p = memchr(p, '-', (size_t)(end - p)));) {
+			size_t left = (size_t)(end - p);
+			if (left > 2 && p[1] == '-') {
+				for (size_t k = 0; k < ELEMENTSOF(names); k++) {
+					size_t l = strlen(names[k]) + 1;
+					if (l <= left && memcmp(p, names[k], l) == 0)
+						*flags[k] = true;
+				}
+			}
+			p++;
+		}
+	}
 	munmap(map, (size_t)st.st_size);
 
 	{

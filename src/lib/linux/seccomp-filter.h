@@ -27,4 +27,9 @@ struct seccomp_policy {
  * failure. */
 int seccomp_build_filter_fd(const struct seccomp_policy *p, int *ret_fd, srt_error **reterr);
 
+/* The same, through a cache file in `cache_dir` (srt's private state directory; NULL: no
+ * cache). *ret_fd is either the cache file (read-only) or a new memfd. */
+int seccomp_filter_fd_cached(const char *cache_dir, const struct seccomp_policy *p, int *ret_fd,
+			     srt_error **reterr);
+
 #endif /* SRT_LINUX_SECCOMP_H */

@@ -28,6 +28,9 @@
  *    by name, so a call libseccomp does not know can only be denied on the native ABI. */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
+#include <elf.h>
+#include <link.h>
 #include <linux/filter.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -45,6 +48,7 @@
 #include "linux/seccomp-filter.h"
 #include "shared/cleanup.h"
 #include "shared/macro.h"
+#include "srt-build-config.h"
 
 #ifndef AF_VSOCK
 #define AF_VSOCK 40
@@ -486,5 +490,122 @@ int seccomp_build_filter_fd(const struct seccomp_policy *p, int *ret_fd, srt_err
 		return sys_error(reterr, "lseek of the filter memfd");
 
 	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+struct build_id_search {
+	uintptr_t addr;
+	char hex[41];
+};
+
+/* Finds the GNU build-id of the loaded object that contains `addr` (libsrt itself). */
+static int build_id_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct build_id_search *b = data;
+	bool contains = false;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && b->addr >= start && b->addr < start + ph->p_memsz)
+			contains = true;
+	}
+	if (!contains)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		const char *p, *end;
+
+		if (ph->p_type != PT_NOTE)
+			continue;
+		p = (const char *)(info->dlpi_addr + ph->p_vaddr);
+		end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)(const void *)p;
+			const unsigned char *desc =
+				(const unsigned char *)p + sizeof(*n) + ((n->n_namesz + 3) & ~3U);
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_descsz >= 8 &&
+			    (const char *)desc + n->n_descsz <= end) {
+				for (unsigned k = 0; k < n->n_descsz && k < 20; k++)
+					snprintf(b->hex + 2 * k, 3, "%02x", desc[k]);
+				return 1;
+			}
+			p += sizeof(*n) + ((n->n_namesz + 3) & ~3U) + ((n->n_descsz + 3) & ~3U);
+		}
+	}
+	return 1;
+}
+
+/* The compiled filter depends only on the policy, srt's version, libseccomp's version and the
+ * architecture, and compiling it is most of srt's own start-up work; so it is kept in srt's
+ * private per-user state directory (0700, hidden inside every sandbox under the TMPDIR
+ * tmpfs), written atomically, and re-validated when read. */
+int seccomp_filter_fd_cached(const char *cache_dir, const struct seccomp_policy *p, int *ret_fd,
+			     srt_error **reterr)
+{
+	const struct scmp_version *v = seccomp_version();
+	char name[160], tmp[200], path[4096];
+	struct stat st;
+	int fd, out, r;
+
+	struct build_id_search bid = {.addr = (uintptr_t)&seccomp_filter_fd_cached};
+
+	/* Keyed on the build-id of the code that builds it: a rebuilt srt never reads a filter
+	 * compiled by an older one. Without a build-id, no cache. */
+	dl_iterate_phdr(build_id_cb, &bid);
+	if (!cache_dir || !bid.hex[0])
+		return seccomp_build_filter_fd(p, ret_fd, reterr);
+	snprintf(name, sizeof(name), "seccomp-%s-%s-%u.%u.%u-%s-u%dn%d.bpf", SRT_VERSION, bid.hex,
+		 v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0,
+		 arch_name(seccomp_arch_native()), p->allow_unix_sockets ? 1 : 0,
+		 p->allow_nested_userns ? 1 : 0);
+	snprintf(path, sizeof(path), "%s/%s", cache_dir, name);
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+		    (st.st_mode & 0077) == 0 && st.st_size > 0 && st.st_size % 8 == 0 &&
+		    st.st_size <= (off_t)(BPF_MAXINSNS * 8)) {
+			*ret_fd = fd;
+			return 0;
+		}
+		close(fd);
+		(void)unlink(path); /* not something we wrote: rebuild */
+	}
+
+	r = seccomp_build_filter_fd(p, &fd, reterr);
+	if (r < 0)
+		return r;
+	/* Filters of other builds are of no use any more. */
+	{
+		DIR *d = opendir(cache_dir);
+		struct dirent *de;
+		char mine[80];
+
+		snprintf(mine, sizeof(mine), "seccomp-%s-%s-", SRT_VERSION, bid.hex);
+		while (d && (de = readdir(d)))
+			if (strncmp(de->d_name, "seccomp-", 8) == 0 &&
+			    strncmp(de->d_name, mine, strlen(mine)) != 0)
+				(void)unlinkat(dirfd(d), de->d_name, 0);
+		if (d)
+			closedir(d);
+	}
+	/* Best effort: a failure to cache only costs the next run the compile again. */
+	snprintf(tmp, sizeof(tmp), "%s/.%s.%d", cache_dir, name, (int)getpid());
+	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (out >= 0) {
+		char buf[4096];
+		ssize_t k;
+		bool okay = true;
+
+		while (okay && (k = pread(fd, buf, sizeof(buf), lseek(out, 0, SEEK_CUR))) > 0)
+			okay = write(out, buf, (size_t)k) == k;
+		okay = okay && fsync(out) == 0;
+		close(out);
+		if (!okay || rename(tmp, path) < 0)
+			(void)unlink(tmp);
+	}
+	*ret_fd = fd;
 	return 0;
 }
