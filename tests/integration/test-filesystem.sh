@@ -55,6 +55,14 @@ is "$OUT" OK "allowRead re-allows a path inside a denied directory"
 probe "$S" open-write "$P/secretdir/sub/allowed.txt"
 is "$OUT" EROFS "allowRead does not allow writing"
 
+# /proc magic links do not get around mounts (field notes 3.1 #6)
+probe "$S" open-read "/proc/self/root$HOME/.ssh/id_rsa"
+is "$OUT" EACCES "/proc/self/root/<denied file>: EACCES"
+probe "$S" open-write "/proc/self/root$T/outside/new"
+is "$OUT" EROFS "/proc/self/root/<outside path>: EROFS"
+probe "$S" open-read "/proc/1/root$HOME/.ssh/id_rsa"
+like "$OUT" "E" "/proc/1/root/<denied file>: refused"
+
 # symlinks and hard links
 ln -s "$T/outside/file" "$P/link-out"
 probe "$S" open-write "$P/link-out"

@@ -260,6 +260,26 @@ is "$(cat "$W/.git")" "gitdir: $T/elsewhere/.git/worktrees/w" "the .git file is 
 probe "$S" open-write other
 is "$OUT" OK "other files next to it are writable"
 
+# A protected name that is a symbolic link in a writable directory cannot be protected by a
+# mount (the link could be replaced): srt refuses to run and names it.
+L=$T/links
+mkdir -p "$L/sub" "$T/dotfiles"
+echo 'real' >"$T/dotfiles/bashrc"
+ln -s "$T/dotfiles/bashrc" "$L/.bashrc"
+settings "$T/links.json" '{"denyRead":[],"allowWrite":["'"$L"'"],"denyWrite":[]}'
+OUT=$(cd "$L" && "$SRT" -s "$T/links.json" touch "$L/ran" 2>&1)
+RC=$?
+is "$RC" 125 "symlinked .bashrc in a write root: refused (125)"
+like "$OUT" "'$L/.bashrc' is a symbolic link in a writable directory" "the message names the link"
+[ ! -e "$L/ran" ]
+ok $? "nothing ran"
+rm "$L/.bashrc"
+ln -s "$T/dotfiles/bashrc" "$L/sub/.mcp.json"
+OUT=$(cd "$L" && "$SRT" -s "$T/links.json" touch "$L/ran" 2>&1)
+is "$?" 125 "a symlinked protected name deeper down is refused too"
+like "$OUT" "$L/sub/.mcp.json" "and named"
+rm "$L/sub/.mcp.json"
+
 # Concurrent sandboxes share placeholders: when the run that created them ends, they stay as
 # long as another sandbox mounts them (removing them would unprotect that sandbox), and are
 # gone after the last one ends.
