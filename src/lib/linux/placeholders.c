@@ -2,6 +2,7 @@
 #include "placeholders.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,36 +65,36 @@ int state_dir_ensure(char **ret_path, srt_error **reterr)
 	return 0;
 }
 
+/* Appends one NUL-terminated record to this run's journal. */
+static int journal_record(struct placeholders *ph, const char *fmt, ...) SRT_PRINTF(2, 3);
+static int journal_record(struct placeholders *ph, const char *fmt, ...)
+{
+	char *rec = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&rec, fmt, ap) < 0 ? -ENOMEM : 0;
+	va_end(ap);
+	if (r >= 0)
+		r = write_all(ph->journal_fd, rec, strlen(rec) + 1); /* with its NUL */
+	free(rec);
+	return r;
+}
+
 static int journal_append(struct placeholders *ph, char kind, const struct stat *st,
 			  const char *path)
 {
-	struct buf b = BUF_INIT;
-	int r;
-
-	r = buf_printf(&b, "%c %llu %llu %s", kind, (unsigned long long)st->st_dev,
-		       (unsigned long long)st->st_ino, path);
-	if (r >= 0)
-		r = buf_append(&b, "", 1);
-	if (r >= 0)
-		r = write_all(ph->journal_fd, b.data, b.len);
-	buf_free(&b);
-	return r;
+	return journal_record(ph, "%c %llu %llu %s", kind, (unsigned long long)st->st_dev,
+			      (unsigned long long)st->st_ino, path);
 }
 
 static int journal_intent(struct placeholders *ph, char kind, const char *path)
 {
-	struct buf b = BUF_INIT;
 	struct timespec now;
-	int r;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	r = buf_printf(&b, "I %c %lld %s", kind, (long long)now.tv_sec, path);
-	if (r >= 0)
-		r = buf_append(&b, "", 1);
-	if (r >= 0)
-		r = write_all(ph->journal_fd, b.data, b.len);
-	buf_free(&b);
-	return r;
+	return journal_record(ph, "I %c %lld %s", kind, (long long)now.tv_sec, path);
 }
 
 static off_t path_slot(const char *path)
