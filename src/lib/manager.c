@@ -306,11 +306,17 @@ static int add_setting_path(struct build *b, const char *raw, enum rule_kind kin
 	r = path_canonical(abs, &canon, &t);
 	if (r == -ENOMEM)
 		return r;
-	if (r < 0) {
+	if (r == -ENOENT || r == -ENOTDIR || r == -EACCES) {
+		/* does not exist, or this uid cannot reach it: neither can the sandbox */
 		mlog(b->m, SRT_LOG_DEBUG, "%s '%s': cannot resolve (%s), skipped", what, raw,
 		     strerror(-r));
 		return 0;
 	}
+	if (r < 0)
+		return srt_error_set(b->reterr, SRT_E_CONFIG, r,
+				     "%s entry '%s' cannot be resolved: %s; refusing to run "
+				     "without it",
+				     what, raw, strerror(-r));
 	if (under_virtual_fs(canon)) {
 		mlog(b->m, SRT_LOG_DEBUG, "%s '%s': under /dev or /proc, skipped", what, canon);
 		return 0;
