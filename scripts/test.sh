@@ -59,6 +59,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	find "$B/src/lib" -maxdepth 1 -name "libsrt.so*" ! -name "*.p" -exec cp -P {} "$D/lib/" \;
 	cp "$B/tests/helpers/srt-probe" "$D/"
 	cp -r tests/integration tests/data "$D/tests/"
+	cp -r examples "$D/"
 	chmod -R a+rX "$D"
 	uhome=$(getent passwd "$user" | cut -d: -f6)
 	for t in tests/integration/test-*.sh; do

@@ -31,6 +31,9 @@ ok $? "own network namespace"
 srt_run -s "$S" cat /proc/net/dev
 lines=$(echo "$OUT" | grep -c ':')
 is "$lines" 1 "the network namespace has only loopback"
+srt_run -s "$S" readlink /proc/self/ns/cgroup
+[ -n "$OUT" ] && [ "$OUT" != "$(readlink /proc/self/ns/cgroup)" ]
+ok $? "own cgroup namespace"
 srt_run -s "$S" readlink /proc/self/ns/user
 [ "$OUT" != "$(readlink /proc/self/ns/user)" ]
 ok $? "own user namespace (also as root)"

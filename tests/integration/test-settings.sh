@@ -205,4 +205,10 @@ is "$OUT" EROFS "ripgrep.command pointing nowhere is ignored: the mandatory deni
 srt_run -s "$DATA/valid-minimal.json" echo ran
 is "$RC/$OUT" 0/ran "valid-minimal.json runs"
 
+# the example shipped in examples/ is valid and runs
+if [ -f "$SRT_TESTS_DIR/../../examples/settings.json" ]; then
+	OUT=$(cd "$T/proj" && "$SRT" -s "$SRT_TESTS_DIR/../../examples/settings.json" "$SRT_PROBE" open-write "$T/proj/example-ok" 2>&1)
+	is "$OUT" OK "examples/settings.json is valid and allows writing the working directory"
+fi
+
 done_testing
