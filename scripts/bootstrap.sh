@@ -16,6 +16,6 @@ MSG
 ./build/src/cli/srt sh -c '
 	echo "inside: uid=$(id -u), pid of this shell=$$, network interfaces: $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | tr "\n" " ")"
 	echo "writing to \$TMPDIR ($TMPDIR): $(echo ok > "$TMPDIR/x" && cat "$TMPDIR/x")"
-	if echo x > "$HOME/.srt-bootstrap-test" 2>/dev/null; then echo "UNEXPECTED: wrote to \$HOME"; else echo "writing to \$HOME: refused (read-only)"; fi
+	if (echo x > "$HOME/.srt-bootstrap-test") 2>/dev/null; then echo "UNEXPECTED: wrote to \$HOME"; else echo "writing to \$HOME: refused (read-only)"; fi
 	if curl -s --max-time 2 http://127.0.0.1:9 >/dev/null 2>&1; then echo "UNEXPECTED: network"; else echo "network: none"; fi
 '
