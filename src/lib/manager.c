@@ -272,6 +272,9 @@ static int env_set(char ***env, const char *name, const char *value)
 	return 0;
 }
 
+/* Rule label of the user's allowWrite entries (compared by address). */
+static const char WHY_ALLOW_WRITE[] = "allowWrite";
+
 /* The state of one spawn while it is being prepared. */
 struct build {
 	srt_manager *m;
@@ -404,13 +407,11 @@ static int build_plan(struct build *b)
 	/* The reference's default write paths that exist on Linux (its /dev/std* and /tmp/claude
 	 * entries are replaced by inherited fds and the private TMPDIR). */
 	static const char *const default_writes[] = {"~/.npm/_logs", "~/.claude/debug"};
-	char **roots = NULL;
-	size_t n_default_roots = 0;
+	char **roots = NULL, **user_roots = NULL;
 	int r = 0;
 
-	/* Always take the shared lock: this sandbox may rely on placeholders that a concurrent
-	 * run created (they look like existing files), and they must outlive it. Leftovers of
-	 * crashed runs are removed here when no other run is active. */
+	/* The state directory: placeholder journals and locks (placeholders.h). Opening it also
+	 * finishes what runs that are gone left behind. */
 	{
 		_cleanup_free_ char *state = NULL;
 		r = state_dir_ensure(&state, b->reterr);
@@ -421,13 +422,14 @@ static int build_plan(struct build *b)
 			return r;
 	}
 
+	/* User write roots first: a default write path that the user lists too keeps the
+	 * user's label (and so gets placeholders, below). */
+	for (size_t i = 0; s->allow_write[i] && r >= 0; i++)
+		r = add_setting_path(b, s->allow_write[i], RULE_ALLOW_WRITE, WHY_ALLOW_WRITE);
 	for (size_t i = 0; i < ELEMENTSOF(default_writes) && r >= 0; i++)
 		if (b->home)
 			r = add_setting_path(b, default_writes[i], RULE_ALLOW_WRITE,
 					     "default allowWrite");
-	n_default_roots = b->plan.n;
-	for (size_t i = 0; s->allow_write[i] && r >= 0; i++)
-		r = add_setting_path(b, s->allow_write[i], RULE_ALLOW_WRITE, "allowWrite");
 	for (size_t i = 0; s->deny_write[i] && r >= 0; i++)
 		r = add_setting_path(b, s->deny_write[i], RULE_DENY_WRITE, "denyWrite");
 	for (size_t i = 0; s->deny_read[i] && r >= 0; i++)
@@ -438,10 +440,15 @@ static int build_plan(struct build *b)
 		return r;
 
 	/* Mandatory denies under every write root (not only the cwd: reference bug S6). */
-	for (size_t i = 0; i < b->plan.n; i++)
-		if (b->plan.rules[i].kind == RULE_ALLOW_WRITE && b->plan.rules[i].type == NODE_DIR)
-			if ((r = strv_push(&roots, b->plan.rules[i].path)) < 0)
-				goto out;
+	for (size_t i = 0; i < b->plan.n; i++) {
+		const struct plan_rule *rule = &b->plan.rules[i];
+		if (rule->kind != RULE_ALLOW_WRITE || rule->type != NODE_DIR)
+			continue;
+		if ((r = strv_push(&roots, rule->path)) < 0)
+			goto out;
+		if (rule->why == WHY_ALLOW_WRITE && (r = strv_push(&user_roots, rule->path)) < 0)
+			goto out;
+	}
 	/* The working directory and the home directory are where shells, git and agents look
 	 * for start-up files: when a broad write root covers them (allowWrite ["/"] or ["~"]),
 	 * scan them as roots of their own so their protected names get placeholders too. */
@@ -453,7 +460,8 @@ static int build_plan(struct build *b)
 			if (!extra[k] || path_canonical(extra[k], &c, &t) < 0 || t != NODE_DIR)
 				continue;
 			if (plan_access(&b->plan, c) == ACCESS_RW && !strv_contains(roots, c))
-				if ((r = strv_push(&roots, c)) < 0)
+				if ((r = strv_push(&roots, c)) < 0 ||
+				    (r = strv_push(&user_roots, c)) < 0)
 					goto out;
 		}
 	}
@@ -461,9 +469,8 @@ static int build_plan(struct build *b)
 		long n;
 
 		/* srt's own default write paths (npm's log directory, ...) get their existing
-		 * dangerous files protected, but no placeholders for names they lack. A user
-		 * write root that is also a default one keeps them. */
-		sc.want_missing = i >= n_default_roots || strv_contains(s->allow_write, roots[i]);
+		 * dangerous files protected, but no placeholders for names they lack. */
+		sc.want_missing = strv_contains(user_roots, roots[i]);
 		n = mandatory_deny_scan(roots[i], &mo, scan_add, &sc);
 		if (n == -E2BIG) {
 			r = srt_error_set(b->reterr, SRT_E_UNSUPPORTED, E2BIG,
@@ -539,6 +546,7 @@ out:
 		free(sc.miss[i].path);
 	free(sc.miss);
 	strv_free(roots);
+	strv_free(user_roots);
 	return r;
 }
 

@@ -280,6 +280,17 @@ is "$?" 125 "a symlinked protected name deeper down is refused too"
 like "$OUT" "$L/sub/.mcp.json" "and named"
 rm "$L/sub/.mcp.json"
 
+# A default write path that the user also lists is a user write root: missing protected names in
+# it get placeholders. (As a default only, it gets none: nothing runs code from npm's log dir.)
+mkdir -p "$HOME/.npm/_logs"
+settings "$T/npm.json" '{"denyRead":[],"allowWrite":["~/.npm/_logs"],"denyWrite":[]}'
+OUT=$(cd "$T/proj" && "$SRT" -s "$T/npm.json" "$SRT_PROBE" open-write "$HOME/.npm/_logs/.bashrc" 2>&1)
+is "$OUT" EROFS "listed default write path: a missing .bashrc cannot be created"
+settings "$T/nonpm.json" '{"denyRead":[],"allowWrite":[],"denyWrite":[]}'
+OUT=$(cd "$T/proj" && "$SRT" -s "$T/nonpm.json" "$SRT_PROBE" open-write "$HOME/.npm/_logs/x.log" 2>&1)
+is "$OUT" OK "the default write path ~/.npm/_logs is writable"
+rm -f "$HOME/.npm/_logs/x.log"
+
 # Concurrent sandboxes share placeholders: when the run that created them ends, they stay as
 # long as another sandbox mounts them (removing them would unprotect that sandbox), and are
 # gone after the last one ends.
