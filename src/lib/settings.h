@@ -57,13 +57,16 @@ struct srt_settings {
 struct srt_settings *settings_new_default(void);
 
 /* Parses and validates JSON text. `origin` names the source in messages. On failure returns
- * -EINVAL (or -ENOMEM) and an SRT_E_CONFIG error "ORIGIN:LINE:COL: DOTTED.KEY: problem" and,
- * for a misspelt key, "(did you mean 'allowWrite'?)". */
+ * -EINVAL (-EFBIG for text over the size limit, -ENOMEM) and an SRT_E_CONFIG error
+ * "ORIGIN:LINE:COL: DOTTED.KEY: problem" and, for a misspelt key, "(did you mean
+ * 'allowWrite'?)". */
 int settings_parse(const char *json, size_t len, const char *origin, struct srt_settings **ret,
 		   srt_error **reterr);
 
 /* Reads (at most SETTINGS_MAX_FILE_SIZE bytes) and parses a file. Missing, unreadable, empty
- * and oversized files are errors; the caller decides about fallbacks. Sets ->source. */
+ * and oversized files are errors: -ENOENT for a missing file (callers rely on it), -EFBIG,
+ * -EISDIR, or the errno of the failed open/read; the caller decides about fallbacks. Sets
+ * ->source. */
 int settings_load_file(const char *path, struct srt_settings **ret, srt_error **reterr);
 
 struct srt_settings *settings_copy(const struct srt_settings *s);
