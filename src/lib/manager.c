@@ -816,7 +816,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 				sf.stdio[2] = pty_slave;
 		}
 		/* A setuid bwrap would lose its privilege inside a user namespace of ours. */
-		pid = spawn_bwrap(m->bwrap.path, bargv, env, &sf, !m->bwrap.setuid,
+		pid = spawn_bwrap(m->bwrap.path, bargv, env, &sf, !m->bwrap.setuid, NULL,
 				  &ch->own_pidns, reterr);
 		if (pid > 0 && !ch->own_pidns)
 			mlog(m, SRT_LOG_DEBUG, "no pid namespace of srt's own: the sandbox is "

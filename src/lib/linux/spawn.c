@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -57,15 +58,15 @@ static int write_id_maps(pid_t pid)
 }
 
 pid_t spawn_bwrap(const char *path, char *const argv[], char *const envp[],
-		  const struct spawn_fds *fds, bool own_pidns, bool *ret_own_pidns,
-		  srt_error **reterr)
+		  const struct spawn_fds *fds, bool own_pidns, const struct spawn_net *net,
+		  bool *ret_own_pidns, srt_error **reterr)
 {
 	pid_t parent = getpid(), pid = -1;
 	sigset_t all, old;
 	size_t n = fds ? fds->n : 0;
 	/* scratch for the child, allocated here: no malloc between fork and exec */
 	int *tmp = calloc(n ? n : 1, sizeof(int));
-	int sync[2] = {-1, -1};
+	int sync[2] = {-1, -1}, netsock[2] = {-1, -1};
 	char go = 0;
 	/* srt's own pidfd, for the child's check that srt is still alive once PDEATHSIG is
 	 * armed (getppid() says nothing inside a new pid namespace: it is 0 there). */
@@ -76,11 +77,26 @@ pid_t spawn_bwrap(const char *path, char *const argv[], char *const envp[],
 			close(self_pidfd);
 		return -ENOMEM;
 	}
-	if (own_pidns && pipe2(sync, O_CLOEXEC) < 0) {
+	if (net && !own_pidns) {
 		free(tmp);
 		if (self_pidfd >= 0)
 			close(self_pidfd);
-		return srt_error_set(reterr, SRT_E_SPAWN, errno, "pipe: %s", strerror(errno));
+		return srt_error_set(reterr, SRT_E_SPAWN, EINVAL,
+				     "a network namespace of srt's own needs its pid namespace");
+	}
+	if ((own_pidns && pipe2(sync, O_CLOEXEC) < 0) ||
+	    (net && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, netsock) < 0)) {
+		int e = errno;
+		free(tmp);
+		if (self_pidfd >= 0)
+			close(self_pidfd);
+		for (int i = 0; i < 2; i++) {
+			if (sync[i] >= 0)
+				close(sync[i]);
+			if (netsock[i] >= 0)
+				close(netsock[i]);
+		}
+		return srt_error_set(reterr, SRT_E_SPAWN, e, "pipe: %s", strerror(e));
 	}
 
 	/* Block signals across fork so the child cannot run the caller's handlers. */
@@ -93,8 +109,23 @@ pid_t spawn_bwrap(const char *path, char *const argv[], char *const envp[],
 		 * was killed while bwrap's own pid 1 had not yet armed --die-with-parent
 		 * (bubblewrap arms it without re-checking its parent). A user namespace comes
 		 * with it so that no privilege is needed. */
-		pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWPID | SIGCHLD, NULL, NULL,
-				     NULL, 0);
+		pid = (pid_t)syscall(SYS_clone,
+				     CLONE_NEWUSER | CLONE_NEWPID | (net ? CLONE_NEWNET : 0) | SIGCHLD,
+				     NULL, NULL, NULL, 0);
+		if (pid < 0 && net) {
+			int e = errno;
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			free(tmp);
+			for (int i = 0; i < 2; i++) {
+				close(sync[i]);
+				close(netsock[i]);
+			}
+			if (self_pidfd >= 0)
+				close(self_pidfd);
+			return srt_error_set(reterr, SRT_E_SPAWN, e,
+					     "cannot create the sandbox's network namespace: %s",
+					     strerror(e));
+		}
 		if (pid < 0) {
 			/* not allowed here (nested container, limits): plain fork, with only
 			 * bwrap's --die-with-parent to tie the sandbox to srt */
@@ -126,6 +157,12 @@ pid_t spawn_bwrap(const char *path, char *const argv[], char *const envp[],
 			if (r == 0 && write(sync[1], &go, 1) != 1)
 				r = -errno;
 			close(sync[1]);
+			if (net) {
+				close(netsock[1]);
+				if (r == 0)
+					r = netns_receive_listeners(netsock[0], net->ret_fds, net->n);
+				close(netsock[0]);
+			}
 			if (r < 0) {
 				(void)kill(pid, SIGKILL);
 				(void)waitpid(pid, NULL, 0);
@@ -159,6 +196,14 @@ pid_t spawn_bwrap(const char *path, char *const argv[], char *const envp[],
 		if (read(sync[0], &go, 1) != 1)
 			_exit(125);
 		close(sync[0]);
+	}
+	if (net) {
+		int nr;
+		close(netsock[0]);
+		nr = netns_child_setup(netsock[1], net->listen, net->n);
+		if (nr < 0)
+			child_die("setting up the sandbox's network namespace", -nr);
+		close(netsock[1]);
 	}
 	/* Handlers are reset by execve and ignored signals stay ignored (as with nohup):
 	 * the command inherits the caller's dispositions, like any child would. */

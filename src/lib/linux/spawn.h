@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "linux/netns.h"
 
 /* Descriptors given to bwrap, in this order, as fds 3, 4, ... of the new process; every other
  * descriptor above 2 is closed. The same source may appear several times (each copy gets its
@@ -16,11 +17,20 @@ struct spawn_fds {
 	int stdio[3]; /* replacement for fds 0, 1, 2, or -1 to keep the caller's */
 };
 
+/* A network namespace of srt's own for the sandbox (needs own_pidns): the child creates it with
+ * the user and pid namespaces, brings loopback up, creates the listeners and hands them to srt
+ * (netns.h) before it executes bwrap, which must then run without --unshare-net. */
+struct spawn_net {
+	const struct netns_listener *listen;
+	size_t n;
+	int *ret_fds; /* receives n listener descriptors (CLOEXEC, non-blocking) */
+};
+
 /* Forks; the child resets signal state, moves into its own process group (terminal signals go
  * to srt, which forwards them), asks for SIGKILL when srt dies, arranges fds and execs
  * `path` with argv/envp. With own_pidns the child is pid 1 of a new user+pid namespace (so
  * that its death takes every sandbox process along); *ret_own_pidns says whether that was
  * possible. Returns the pid (in the caller's namespace), or -errno. */
 pid_t spawn_bwrap(const char *path, char *const argv[], char *const envp[],
-		  const struct spawn_fds *fds, bool own_pidns, bool *ret_own_pidns,
-		  srt_error **reterr);
+		  const struct spawn_fds *fds, bool own_pidns, const struct spawn_net *net,
+		  bool *ret_own_pidns, srt_error **reterr);
