@@ -242,36 +242,6 @@ SRT_PUBLIC int srt_spawn_opts_set_env(srt_spawn_opts *o, char *const envp[])
 	return 0;
 }
 
-static const char *env_get(char *const *env, const char *name)
-{
-	size_t n = strlen(name);
-	for (size_t i = 0; env && env[i]; i++)
-		if (strncmp(env[i], name, n) == 0 && env[i][n] == '=')
-			return env[i] + n + 1;
-	return NULL;
-}
-
-/* Replaces or adds NAME=VALUE. */
-static int env_set(char ***env, const char *name, const char *value)
-{
-	size_t n = strlen(name);
-	char *kv = NULL;
-
-	if (asprintf(&kv, "%s=%s", name, value) < 0)
-		return -ENOMEM;
-	for (size_t i = 0; *env && (*env)[i]; i++)
-		if (strncmp((*env)[i], name, n) == 0 && (*env)[i][n] == '=') {
-			free((*env)[i]);
-			(*env)[i] = kv;
-			return 0;
-		}
-	if (strv_consume(env, kv) < 0) {
-		free(kv);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 /* Rule label of the user's allowWrite entries (compared by address). */
 static const char WHY_ALLOW_WRITE[] = "allowWrite";
 
@@ -639,7 +609,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	if (!env)
 		return -ENOMEM;
 
-	r = manager_probe(m, env_get(env, "PATH"), reterr);
+	r = manager_probe(m, env_vector_get(env, "PATH"), reterr);
 	if (r < 0)
 		return r;
 	mlog(m, SRT_LOG_DEBUG, "bubblewrap: %s%s%s", m->bwrap.path,
@@ -650,7 +620,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 				       "are refused by the seccomp filter alone");
 
 	/* The command must exist: fail before building anything (exit 127 in the CLI). */
-	r = find_executable(argv[0], env_get(env, "PATH"), &exe);
+	r = find_executable(argv[0], env_vector_get(env, "PATH"), &exe);
 	if (r == -ENOENT)
 		return srt_error_set(reterr, SRT_E_COMMAND_NOT_FOUND, ENOENT,
 				     "command not found: '%s'", argv[0]);
@@ -673,7 +643,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	if (!cwd)
 		return -ENOMEM;
 	b.cwd = cwd;
-	b.home = env_get(env, "HOME");
+	b.home = env_vector_get(env, "HOME");
 	if (!b.home || b.home[0] != '/') {
 		struct passwd *pw = getpwuid(geteuid());
 		if (pw && pw->pw_dir && pw->pw_dir[0] == '/') {
@@ -778,7 +748,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	if (o && o->pty) {
 		/* The command must become a session leader that owns the pty: util-linux
 		 * setsid --ctty does exactly setsid() + TIOCSCTTY on stdin, then execs. */
-		r = find_executable("setsid", env_get(env, "PATH"), &setsid_path);
+		r = find_executable("setsid", env_vector_get(env, "PATH"), &setsid_path);
 		if (r < 0) {
 			r = srt_error_set(reterr, SRT_E_DEPENDENCY, r,
 					  "a terminal was requested but 'setsid' (util-linux) was "
@@ -794,8 +764,8 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	}
 	if ((r = strv_extend(&bargv, argv)) < 0)
 		goto fail;
-	if ((r = env_set(&env, "TMPDIR", state)) < 0 ||
-	    (r = env_set(&env, "SANDBOX_RUNTIME", "1")) < 0)
+	if ((r = env_vector_set(&env, "TMPDIR", state)) < 0 ||
+	    (r = env_vector_set(&env, "SANDBOX_RUNTIME", "1")) < 0)
 		goto fail;
 	log_args(m, m->bwrap.path, &args, argv);
 

@@ -159,3 +159,32 @@ char *buf_steal(struct buf *b)
 	*b = BUF_INIT;
 	return d;
 }
+
+const char *env_vector_get(char *const *env, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; env && env[i]; i++)
+		if (strncmp(env[i], name, n) == 0 && env[i][n] == '=')
+			return env[i] + n + 1;
+	return NULL;
+}
+
+int env_vector_set(char ***env, const char *name, const char *value)
+{
+	size_t n = strlen(name);
+	char *kv = NULL;
+
+	if (asprintf(&kv, "%s=%s", name, value) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; *env && (*env)[i]; i++)
+		if (strncmp((*env)[i], name, n) == 0 && (*env)[i][n] == '=') {
+			free((*env)[i]);
+			(*env)[i] = kv;
+			return 0;
+		}
+	if (strv_consume(env, kv) < 0) {
+		free(kv);
+		return -ENOMEM;
+	}
+	return 0;
+}

@@ -19,6 +19,10 @@ int strv_extend(char ***v, char *const *other);
 char **strv_copy(char *const *v);
 bool strv_contains(char *const *v, const char *s);
 
+/* Environment vectors ("NAME=VALUE" strv): the value of NAME or NULL; replace or add. */
+const char *env_vector_get(char *const *env, const char *name);
+int env_vector_set(char ***env, const char *name, const char *value);
+
 struct buf {
 	char *data;
 	size_t len;

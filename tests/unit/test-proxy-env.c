@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The proxy environment: exact values, replacement of the caller's values, JVM options kept. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/proxy-env.h"
+#include "shared/strv.h"
+#include "tap.h"
+
+int main(void)
+{
+	char **env = NULL;
+	size_t n;
+
+	strv_push(&env, "PATH=/usr/bin");
+	strv_push(&env, "HTTP_PROXY=http://corp:8080");
+	strv_push(&env, "JAVA_TOOL_OPTIONS=-Xmx1g");
+	ok(proxy_env_apply(&env, 3128, 1080) == 0, "apply");
+	is_str(env_vector_get(env, "HTTP_PROXY"), "http://localhost:3128",
+	       "the caller's HTTP_PROXY is replaced: the sandbox cannot reach it anyway");
+	is_str(env_vector_get(env, "https_proxy"), "http://localhost:3128", "https_proxy");
+	is_str(env_vector_get(env, "ALL_PROXY"), "socks5h://localhost:1080",
+	       "ALL_PROXY: SOCKS5 with names resolved by the proxy (socks5h)");
+	is_str(env_vector_get(env, "RSYNC_PROXY"), "localhost:1080", "RSYNC_PROXY");
+	is_str(env_vector_get(env, "GRPC_PROXY"), "socks5h://localhost:1080", "GRPC_PROXY");
+	is_str(env_vector_get(env, "NO_PROXY"), "localhost,127.0.0.1,::1",
+	       "NO_PROXY: only the sandbox's own loopback");
+	is_str(env_vector_get(env, "NODE_USE_ENV_PROXY"), "1", "Node follows the variables");
+	is_str(env_vector_get(env, "CLOUDSDK_PROXY_PORT"), "3128", "gcloud port");
+	is_str(env_vector_get(env, "JAVA_TOOL_OPTIONS"),
+	       "-Xmx1g -Dhttp.proxyHost=localhost -Dhttp.proxyPort=3128 "
+	       "-Dhttps.proxyHost=localhost -Dhttps.proxyPort=3128",
+	       "JVM options appended to the caller's");
+	is_str(env_vector_get(env, "PATH"), "/usr/bin", "other variables untouched");
+	n = strv_length(env);
+	ok(proxy_env_apply(&env, 3128, 1080) == 0, "apply twice");
+	is_int(strv_length(env), n, "applying twice adds nothing");
+	is_str(env_vector_get(env, "JAVA_TOOL_OPTIONS"),
+	       "-Xmx1g -Dhttp.proxyHost=localhost -Dhttp.proxyPort=3128 "
+	       "-Dhttps.proxyHost=localhost -Dhttps.proxyPort=3128",
+	       "JVM options not duplicated");
+	for (size_t i = 0; env[i]; i++)
+		if (strncmp(env[i], "HTTP_PROXY=", 11) == 0 && strcmp(env[i] + 11, "http://localhost:3128"))
+			ok(0, "stale HTTP_PROXY left: %s", env[i]);
+	strv_free(env);
+
+	env = NULL;
+	ok(proxy_env_apply(&env, 8080, 9050) == 0, "apply to an empty environment, other ports");
+	is_str(env_vector_get(env, "HTTPS_PROXY"), "http://localhost:8080", "ports are used");
+	is_str(env_vector_get(env, "ftp_proxy"), "socks5h://localhost:9050", "socks port used");
+	is_str(env_vector_get(env, "JAVA_TOOL_OPTIONS"),
+	       "-Dhttp.proxyHost=localhost -Dhttp.proxyPort=8080 -Dhttps.proxyHost=localhost "
+	       "-Dhttps.proxyPort=8080",
+	       "JVM options alone");
+	ok(env_vector_get(env, "NOPE") == NULL, "missing variable: NULL");
+	strv_free(env);
+	return tap_exit();
+}
