@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Bidirectional relay state machine (see relay.h).
+ *
+ * Each direction (src → dst) owns, in output order:
+ *   1. `buf` [buf_off, buf_len): bytes to write before anything else. In the splice path this
+ *      holds only the initial bytes and is freed once written; in the copy path it is the
+ *      RELAY_BUF_SIZE staging buffer.
+ *   2. the pipe (pipe_len bytes): filled by splice(src → pipe), emptied by splice(pipe → dst),
+ *      or, after a fallback to the copy path, by read(pipe) into `buf`.
+ * New bytes from src only ever enter at the tail of this queue, so the order holds across a
+ * fallback and the initial bytes always go first.
+ *
+ * Wants must mirror what a call would really do, or a level-triggered loop spins. The one
+ * ambiguity is splice(src → pipe) returning EAGAIN while the pipe holds bytes: the socket may
+ * be empty, or the pipe may be out of slots before pipe_len reaches its byte capacity (a slot
+ * holds one partial page of an skb). We cannot tell which, so `pipe_stuck` drops the READ
+ * interest until some bytes leave the pipe; WRITE interest on dst is set then, since
+ * pipe_len > 0, so the direction cannot stall.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "relay.h"
+
+/* relay.h promises that epoll and poll bits are interchangeable. */
+_Static_assert(EPOLLIN == POLLIN && EPOLLOUT == POLLOUT && EPOLLERR == POLLERR &&
+		       EPOLLHUP == POLLHUP,
+	       "epoll and poll event bits differ");
+
+struct relay_dir {
+	int src, dst;
+	int pipe_rd, pipe_wr; /* -EBADF in the copy path (or once closed) */
+	size_t pipe_cap, pipe_len;
+	bool splice;
+	bool pipe_stuck; /* see the top of this file */
+	bool eof;        /* src reached EOF, or the direction was aborted */
+	bool done;       /* nothing left to do: dst shut down, or aborted */
+	unsigned char *buf;
+	size_t buf_cap, buf_off, buf_len;
+	uint64_t moved; /* bytes written to dst */
+};
+
+struct relay {
+	struct relay_dir dir[2]; /* [0] a → b, [1] b → a */
+	int error;               /* first failure as -errno, then sticky */
+};
+
+static void close_pipe(struct relay_dir *d)
+{
+	if (d->pipe_rd >= 0)
+		close(d->pipe_rd);
+	if (d->pipe_wr >= 0)
+		close(d->pipe_wr);
+	d->pipe_rd = d->pipe_wr = -EBADF;
+	d->pipe_cap = d->pipe_len = 0;
+	d->pipe_stuck = false;
+}
+
+static size_t dir_pending(const struct relay_dir *d)
+{
+	return d->buf_len - d->buf_off + d->pipe_len;
+}
+
+/* Would a read from src make progress now (or at least not be refused for lack of room)? */
+static bool dir_can_fill(const struct relay_dir *d)
+{
+	if (d->eof || d->done)
+		return false;
+	if (d->splice)
+		return !d->pipe_stuck && d->pipe_len < d->pipe_cap;
+	/* copy path: the pipe (left over from a fallback) drains into buf before new reads */
+	return d->pipe_len == 0 && (d->buf_len < d->buf_cap || d->buf_off > 0);
+}
+
+/* Switches a direction to the copy path, keeping whatever sits in buf and in the pipe. */
+static int dir_to_copy(struct relay_dir *d)
+{
+	d->splice = false;
+	d->pipe_stuck = false;
+	if (d->pipe_len == 0)
+		close_pipe(d);
+	if (d->buf_cap >= RELAY_BUF_SIZE)
+		return 0;
+
+	unsigned char *nb = realloc(d->buf, RELAY_BUF_SIZE);
+	if (!nb)
+		return -ENOMEM;
+	d->buf = nb;
+	d->buf_cap = RELAY_BUF_SIZE;
+	return 0;
+}
+
+/* EPIPE on dst: nobody will read what we have, so drop it and stop reading src. */
+static void dir_abort(struct relay_dir *d)
+{
+	close_pipe(d);
+	d->buf_off = d->buf_len = 0;
+	d->eof = d->done = true;
+}
+
+static bool splice_unsupported(int err)
+{
+	return err == EINVAL || err == ENOSYS || err == EOPNOTSUPP;
+}
+
+/* Writes buf, then the pipe, to dst until it would block. */
+static int dir_flush(struct relay_dir *d, bool *progress)
+{
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		if (d->buf_off < d->buf_len) {
+			n = send(d->dst, d->buf + d->buf_off, d->buf_len - d->buf_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				if (errno == EAGAIN || errno == EWOULDBLOCK)
+					return 0;
+				if (errno == EPIPE) {
+					dir_abort(d);
+					*progress = true;
+					return 0;
+				}
+				return -errno;
+			}
+			d->buf_off += (size_t)n;
+			d->moved += (uint64_t)n;
+			*progress = true;
+			if (d->buf_off < d->buf_len)
+				continue;
+			d->buf_off = d->buf_len = 0;
+			if (d->splice) {
+				/* the initial bytes are out: give their memory back */
+				free(d->buf);
+				d->buf = NULL;
+				d->buf_cap = 0;
+			}
+			continue;
+		}
+		if (d->pipe_len == 0)
+			return 0;
+
+		if (!d->splice) {
+			/* leftover pipe bytes after a fallback: stage them through buf */
+			size_t want = d->pipe_len < d->buf_cap ? d->pipe_len : d->buf_cap;
+
+			n = read(d->pipe_rd, d->buf, want);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return n < 0 ? -errno : -EIO; /* the pipe holds bytes: cannot happen */
+			d->buf_off = 0;
+			d->buf_len = (size_t)n;
+			d->pipe_len -= (size_t)n;
+			if (d->pipe_len == 0)
+				close_pipe(d);
+			continue;
+		}
+
+		n = splice(d->pipe_rd, NULL, d->dst, NULL, d->pipe_len,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno == EPIPE) {
+				dir_abort(d);
+				*progress = true;
+				return 0;
+			}
+			if (splice_unsupported(errno)) {
+				r = dir_to_copy(d);
+				if (r < 0)
+					return r;
+				continue;
+			}
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO; /* pipe_len > 0 but the pipe is empty: our accounting broke */
+		d->pipe_len -= (size_t)n;
+		d->moved += (uint64_t)n;
+		d->pipe_stuck = false;
+		*progress = true;
+	}
+}
+
+/* Reads once from src into the pipe or buf, if there is room. */
+static int dir_fill(struct relay_dir *d, bool *progress)
+{
+	ssize_t n;
+	int r;
+
+	while (dir_can_fill(d)) {
+		if (d->splice) {
+			n = splice(d->src, NULL, d->pipe_wr, NULL, d->pipe_cap - d->pipe_len,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				if (errno == EAGAIN || errno == EWOULDBLOCK) {
+					if (d->pipe_len > 0)
+						d->pipe_stuck = true;
+					return 0;
+				}
+				if (splice_unsupported(errno)) {
+					r = dir_to_copy(d);
+					if (r < 0)
+						return r;
+					continue;
+				}
+				return -errno;
+			}
+			if (n == 0)
+				d->eof = true;
+			d->pipe_len += (size_t)n;
+			*progress = true;
+			return 0;
+		}
+
+		if (d->buf_len == d->buf_cap) {
+			memmove(d->buf, d->buf + d->buf_off, d->buf_len - d->buf_off);
+			d->buf_len -= d->buf_off;
+			d->buf_off = 0;
+		}
+		n = read(d->src, d->buf + d->buf_len, d->buf_cap - d->buf_len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -errno;
+		}
+		if (n == 0)
+			d->eof = true;
+		d->buf_len += (size_t)n;
+		*progress = true;
+		return 0;
+	}
+	return 0;
+}
+
+/* EOF seen and everything before it written: pass the EOF on. */
+static int dir_finish(struct relay_dir *d)
+{
+	if (d->done || !d->eof || dir_pending(d) > 0)
+		return 0;
+	/* ENOTCONN: the peer is already gone, which is as finished as this gets */
+	if (shutdown(d->dst, SHUT_WR) < 0 && errno != ENOTCONN)
+		return -errno;
+	d->done = true;
+	close_pipe(d);
+	free(d->buf);
+	d->buf = NULL;
+	d->buf_cap = d->buf_off = d->buf_len = 0;
+	return 0;
+}
+
+static int dir_pump(struct relay_dir *d)
+{
+	uint64_t limit = d->moved + RELAY_BUDGET;
+	int r;
+
+	while (!d->done) {
+		bool progress = false;
+
+		r = dir_flush(d, &progress);
+		if (r < 0)
+			return r;
+		if (d->done)
+			break;
+		r = dir_fill(d, &progress);
+		if (r < 0)
+			return r;
+		if (!progress || d->moved >= limit)
+			break;
+	}
+	/* one last flush may be needed for bytes read just before the budget ran out: they stay
+	 * pending and WRITE interest brings us back */
+	return dir_finish(d);
+}
+
+static bool relay_done(const struct relay *r)
+{
+	return r->dir[0].done && r->dir[1].done;
+}
+
+static void dir_init(struct relay_dir *d, int src, int dst)
+{
+	*d = (struct relay_dir){ .src = src, .dst = dst, .pipe_rd = -EBADF, .pipe_wr = -EBADF };
+}
+
+static int dir_setup(struct relay_dir *d, relay_flags flags)
+{
+	int p[2];
+
+	if (!(flags & RELAY_NO_SPLICE)) {
+		if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) {
+			int sz;
+
+			d->pipe_rd = p[0];
+			d->pipe_wr = p[1];
+			/* best effort: fs.pipe-max-size or the per-user pipe quota may refuse */
+			(void)fcntl(d->pipe_wr, F_SETPIPE_SZ, RELAY_PIPE_SIZE);
+			sz = fcntl(d->pipe_wr, F_GETPIPE_SZ);
+			if (sz > 0) {
+				d->pipe_cap = (size_t)sz;
+				d->splice = true;
+				return 0;
+			}
+			close_pipe(d);
+		} else if (errno != EMFILE && errno != ENFILE) {
+			return -errno;
+		}
+		/* out of fds: a buffer costs no fd, so degrade rather than refuse the tunnel */
+	}
+	return dir_to_copy(d);
+}
+
+static bool fd_is_nonblocking_socket(int fd)
+{
+	int type, fl;
+	socklen_t len = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM)
+		return false;
+	fl = fcntl(fd, F_GETFL);
+	return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+int relay_new_flags(int a, int b, const void *initial_a_to_b, size_t initial_len,
+		    relay_flags flags, struct relay **ret)
+{
+	struct relay *r;
+	int k;
+
+	if (!ret || (initial_len > 0 && !initial_a_to_b) || (flags & ~RELAY_NO_SPLICE))
+		return -EINVAL;
+	if (a < 0 || b < 0)
+		return -EBADF;
+	if (a == b || !fd_is_nonblocking_socket(a) || !fd_is_nonblocking_socket(b))
+		return -EINVAL;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	dir_init(&r->dir[0], a, b);
+	dir_init(&r->dir[1], b, a);
+
+	if (initial_len > 0) {
+		/* in the copy path the staging buffer doubles as the initial bytes' home */
+		size_t cap = initial_len;
+
+		if ((flags & RELAY_NO_SPLICE) && cap < RELAY_BUF_SIZE)
+			cap = RELAY_BUF_SIZE;
+		r->dir[0].buf = malloc(cap);
+		if (!r->dir[0].buf) {
+			relay_free(r);
+			return -ENOMEM;
+		}
+		memcpy(r->dir[0].buf, initial_a_to_b, initial_len);
+		r->dir[0].buf_cap = cap;
+		r->dir[0].buf_len = initial_len;
+	}
+
+	for (k = 0; k < 2; k++) {
+		int e = dir_setup(&r->dir[k], flags);
+
+		if (e < 0) {
+			relay_free(r);
+			return e;
+		}
+	}
+
+	*ret = r;
+	return 0;
+}
+
+int relay_new(int a, int b, const void *initial_a_to_b, size_t initial_len, struct relay **ret)
+{
+	return relay_new_flags(a, b, initial_a_to_b, initial_len, 0, ret);
+}
+
+unsigned relay_wants(const struct relay *r, int which)
+{
+	unsigned w = 0;
+
+	if (!r || (which != 0 && which != 1) || r->error || relay_done(r))
+		return 0;
+	if (dir_can_fill(&r->dir[which]))
+		w |= RELAY_WANT_READ;
+	if (!r->dir[!which].done && dir_pending(&r->dir[!which]) > 0)
+		w |= RELAY_WANT_WRITE;
+	return w;
+}
+
+static int relay_fail(struct relay *r, int err)
+{
+	r->error = err;
+	return err;
+}
+
+int relay_handle(struct relay *r, int which, uint32_t events)
+{
+	int e;
+
+	if (!r || (which != 0 && which != 1))
+		return -EINVAL;
+	if (r->error)
+		return r->error;
+	if (relay_done(r))
+		return 1;
+
+	if (events & EPOLLERR) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		/* the error may concern a socket we are not reading or writing any more, where
+		 * no syscall below would see it */
+		if (getsockopt(r->dir[which].src, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			return relay_fail(r, -errno);
+		if (err)
+			return relay_fail(r, -err);
+	}
+
+	/* reading `which` is direction `which`; writing `which` is the other one */
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		e = dir_pump(&r->dir[which]);
+		if (e < 0)
+			return relay_fail(r, e);
+	}
+	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
+		e = dir_pump(&r->dir[!which]);
+		if (e < 0)
+			return relay_fail(r, e);
+	}
+	return relay_done(r) ? 1 : 0;
+}
+
+void relay_stats(const struct relay *r, uint64_t *ret_a_to_b, uint64_t *ret_b_to_a)
+{
+	if (ret_a_to_b)
+		*ret_a_to_b = r ? r->dir[0].moved : 0;
+	if (ret_b_to_a)
+		*ret_b_to_a = r ? r->dir[1].moved : 0;
+}
+
+bool relay_is_splicing(const struct relay *r, int dir)
+{
+	if (!r || (dir != 0 && dir != 1))
+		return false;
+	return r->dir[dir].splice;
+}
+
+struct relay *relay_free(struct relay *r)
+{
+	if (!r)
+		return NULL;
+	for (int k = 0; k < 2; k++) {
+		close_pipe(&r->dir[k]);
+		free(r->dir[k].buf);
+	}
+	free(r);
+	return NULL;
+}

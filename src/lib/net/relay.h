@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A bidirectional byte relay for one established tunnel (CONNECT or SOCKS5), as a state machine
+ * that knows nothing of the event loop driving it.
+ *
+ * Usage, with a level-triggered epoll (the only mode supported, see below):
+ *
+ *	relay_new(a, b, head, head_len, &r);
+ *	loop: for each socket s in {a, b}: interest = relay_wants(r, s);  (EPOLL_CTL_MOD)
+ *	      on an event for socket s: rc = relay_handle(r, s, events);
+ *	      rc == 1: done; rc < 0: failed; either way relay_free(r), then close a and b.
+ *
+ * Interest: RELAY_WANT_READ means EPOLLIN, RELAY_WANT_WRITE means EPOLLOUT. When relay_wants()
+ * returns 0 for a socket, stop polling it: EPOLL_CTL_DEL, or register it with EPOLLET and no
+ * other bit. The kernel reports EPOLLHUP/EPOLLERR whatever the interest mask says, and a
+ * half-closed socket stays "hung up"; with level-triggered interest 0 it would wake the loop
+ * forever while the relay waits for the *other* socket.
+ *
+ * Level-triggered only: relay_handle() moves at most RELAY_BUDGET bytes per direction and per
+ * call, so one fast tunnel cannot starve the others, and relies on epoll to report the socket
+ * again when work is left. An edge-triggered caller would lose that work.
+ *
+ * Memory per tunnel is bounded: per direction one pipe (RELAY_PIPE_SIZE, kernel memory) in the
+ * splice() path, or one RELAY_BUF_SIZE heap buffer in the copy path, plus the initial bytes.
+ * Nothing is read from a socket while its direction's pipe or buffer is full (back-pressure:
+ * a peer that stops reading stops the relay reading from the other peer).
+ *
+ * Linux only (splice, pipe2, MSG_NOSIGNAL). splice() into a socket cannot be given
+ * MSG_NOSIGNAL, so a process using the splice path must ignore SIGPIPE (the proxy does). The
+ * copy path (send with MSG_NOSIGNAL) never raises it.
+ *
+ * Threads: a relay is used by one thread at a time. It never logs, never aborts.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct relay;
+
+#define RELAY_WANT_READ (1u << 0)
+#define RELAY_WANT_WRITE (1u << 1)
+
+/* Requested size of each direction's pipe; silently left at the kernel default (64 KiB) when
+ * fs.pipe-max-size or the user's pipe quota refuses it. */
+#define RELAY_PIPE_SIZE (256 * 1024)
+/* Size of each direction's heap buffer in the copy (no splice) path. */
+#define RELAY_BUF_SIZE (64 * 1024)
+/* Bytes moved per direction and per relay_handle() call before yielding to the loop. */
+#define RELAY_BUDGET (1024 * 1024)
+
+typedef enum relay_flags {
+	/* Never use splice(): copy through a user-space buffer (tests, benchmarks, or fds known
+	 * not to support splice). */
+	RELAY_NO_SPLICE = 1 << 0,
+} relay_flags;
+
+/*
+ * Creates the relay for stream sockets a and b, which must be connected and O_NONBLOCK
+ * (-EINVAL otherwise). Ownership: the sockets are borrowed until relay_free(); the caller
+ * closes them afterwards. `initial_a_to_b` (initial_len bytes, may be NULL when initial_len is
+ * 0) is copied: bytes already read from a (e.g. pipelined after a CONNECT head) that b receives
+ * before anything else.
+ *
+ * Each direction gets a pipe (O_CLOEXEC | O_NONBLOCK) for splice(). A direction whose splice()
+ * fails with EINVAL/ENOSYS/EOPNOTSUPP (fd types without splice support), or whose pipe cannot
+ * be created (EMFILE/ENFILE), falls back to a RELAY_BUF_SIZE copy buffer, keeping byte order.
+ *
+ * Returns 0 and sets *ret, or -EINVAL, -EBADF, -ENOMEM, or another -errno from pipe2().
+ */
+int relay_new_flags(int a, int b, const void *initial_a_to_b, size_t initial_len,
+		    relay_flags flags, struct relay **ret);
+
+/* relay_new_flags() with flags 0. */
+int relay_new(int a, int b, const void *initial_a_to_b, size_t initial_len, struct relay **ret);
+
+/*
+ * What the relay waits for on socket `which` (0 = a, 1 = b): RELAY_WANT_READ and/or
+ * RELAY_WANT_WRITE, or 0 (see the top of this file). Reflects the real state: READ only while
+ * the direction reading that socket has room and has not seen EOF; WRITE only while bytes wait
+ * to be written to it. Once the relay is done or failed, 0 for both. Unknown `which`: 0.
+ */
+unsigned relay_wants(const struct relay *r, int which);
+
+/*
+ * Handles readiness of socket `which` (0 = a, 1 = b). `events` holds EPOLLIN, EPOLLOUT,
+ * EPOLLHUP, EPOLLERR bits as epoll reported them (POLL* values are the same). Moves as much as
+ * possible without blocking (up to RELAY_BUDGET per direction).
+ *
+ * EOF on one socket shuts the other down for writing (SHUT_WR) once everything read before the
+ * EOF has been written; the other direction goes on (half-close). EPIPE while writing ends that
+ * direction (its pending bytes are dropped, its source is no longer read).
+ *
+ * Returns 1 when both directions have finished, 0 to be called again, or -errno when the relay
+ * failed: a socket error (-ECONNRESET, -ETIMEDOUT, ... from the read, the write or SO_ERROR)
+ * or a local one (-ENOMEM). Once it has returned 1 or -errno it returns the same value again.
+ */
+int relay_handle(struct relay *r, int which, uint32_t events);
+
+/* Bytes written to b (from a) and to a (from b) so far, initial bytes included. Either output
+ * pointer may be NULL. */
+void relay_stats(const struct relay *r, uint64_t *ret_a_to_b, uint64_t *ret_b_to_a);
+
+/* Is direction `dir` (0 = a→b, 1 = b→a) still using splice()? For logs and tests. */
+bool relay_is_splicing(const struct relay *r, int dir);
+
+/* Frees the relay and its pipes and buffers (not the sockets). NULL-safe; returns NULL. */
+struct relay *relay_free(struct relay *r);
