@@ -121,7 +121,7 @@ struct ep {
 	uint64_t tx_total, tx_done, tx_base; /* sends pattern from tx_base + tx_done */
 	bool shut_when_sent, shut_done;
 	bool rx_pause, rx_eof;
-	uint64_t rx_done; /* verifies pattern from rx_done */
+	uint64_t rx_done, rx_base; /* verifies pattern from rx_base + rx_done */
 	int err;          /* -errno, or -EBADMSG on a content mismatch */
 	struct csum tx_sum, rx_sum;
 	unsigned char rxbuf[IO_CHUNK];
@@ -190,7 +190,7 @@ static void ep_recv(struct ep *e)
 			e->rx_eof = true;
 			return;
 		}
-		if (memcmp(e->rxbuf, pat_at(e->rx_done), (size_t)k) != 0 && !e->err) {
+		if (memcmp(e->rxbuf, pat_at(e->rx_base + e->rx_done), (size_t)k) != 0 && !e->err) {
 			printf("# content mismatch at offset %llu\n", (unsigned long long)e->rx_done);
 			e->err = -EBADMSG;
 		}
@@ -276,7 +276,7 @@ static void loop_update(struct loop *l)
 
 		if (!e->err && !e->rx_eof && !e->rx_pause)
 			want |= EPOLLIN;
-		if (!e->err && e->tx_done < e->tx_total)
+		if (!e->err && (e->tx_done < e->tx_total || (e->shut_when_sent && !e->shut_done)))
 			want |= EPOLLOUT;
 		set_interest(l, e->fd, 2 + (uint32_t)i, &e->reg, want);
 	}
@@ -484,6 +484,7 @@ static double bulk(enum kind k, relay_flags flags, uint64_t c2s, uint64_t s2c)
 	ep_init(S, t.s, s2c, true);
 	C->tx_base = 0;
 	S->tx_base = 7777; /* a different stream each way */
+	C->rx_base = 7777;
 	loop_init(&el, NULL, -1, -1);
 	loop_add_ep(&el, C);
 	loop_add_ep(&el, S);
@@ -541,6 +542,7 @@ static double direct(uint64_t c2s, uint64_t s2c)
 	ep_init(X, x, c2s, true);
 	ep_init(Y, y, s2c, true);
 	Y->tx_base = 7777;
+	X->rx_base = 7777;
 	loop_init(&el, NULL, -1, -1);
 	loop_add_ep(&el, X);
 	loop_add_ep(&el, Y);

@@ -14,9 +14,9 @@
  * Wants must mirror what a call would really do, or a level-triggered loop spins. The one
  * ambiguity is splice(src → pipe) returning EAGAIN while the pipe holds bytes: the socket may
  * be empty, or the pipe may be out of slots before pipe_len reaches its byte capacity (a slot
- * holds one partial page of an skb). We cannot tell which, so `pipe_stuck` drops the READ
- * interest until some bytes leave the pipe; WRITE interest on dst is set then, since
- * pipe_len > 0, so the direction cannot stall.
+ * holds one partial page of an skb). FIONREAD on src tells which; when the pipe is the problem,
+ * `pipe_stuck` drops the READ interest until some bytes leave the pipe. WRITE interest on dst
+ * is set then, since pipe_len > 0, so the direction cannot stall.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -195,6 +196,16 @@ static int dir_flush(struct relay_dir *d, bool *progress)
 	}
 }
 
+/* After splice(src → pipe) said EAGAIN with bytes in the pipe: was that the socket being empty
+ * (keep READ interest) or the pipe being out of slots (drop it until the pipe drains)? When in
+ * doubt, say "not empty": dropping READ interest is safe, WRITE interest on dst is set. */
+static bool src_is_empty(int fd)
+{
+	int avail = 0;
+
+	return ioctl(fd, FIONREAD, &avail) == 0 && avail == 0;
+}
+
 /* Reads once from src into the pipe or buf, if there is room. */
 static int dir_fill(struct relay_dir *d, bool *progress)
 {
@@ -209,7 +220,7 @@ static int dir_fill(struct relay_dir *d, bool *progress)
 				if (errno == EINTR)
 					continue;
 				if (errno == EAGAIN || errno == EWOULDBLOCK) {
-					if (d->pipe_len > 0)
+					if (d->pipe_len > 0 && !src_is_empty(d->src))
 						d->pipe_stuck = true;
 					return 0;
 				}
