@@ -1,0 +1,907 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The proxy server core (see proxy.h). One thread, one level-triggered epoll loop.
+ *
+ * A connection goes through these states:
+ *
+ *	HEAD        reading the HTTP request head, or the SOCKS5 greeting and request
+ *	RESOLVING   waiting for the resolver (the client fd is not polled)
+ *	CONNECTING  a non-blocking connect() to one vetted address is in progress
+ *	RELAY       both fds belong to a relay (relay.h)
+ *	DRAIN       an error reply was sent and our side shut down; the client's remaining bytes
+ *	            are read and dropped until it closes, so the reply is not lost to an RST
+ *
+ * Closed connections are unlinked at once but freed only after the current epoll batch, since
+ * later events of the same batch may still point at them.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http-parse.h"
+#include "proxy.h"
+#include "relay.h"
+#include "resolver.h"
+#include "socks5-parse.h"
+
+#define DRAIN_TIMEOUT_MS 2000
+#define DRAIN_MAX_BYTES (1024 * 1024)
+#define SWEEP_INTERVAL_MS 250
+#define EVENTS_PER_WAIT 64
+#define RESOLVER_THREADS 4
+#define LOG_LINE_MAX 512
+
+static const char RESP_403[] = "HTTP/1.1 403 Forbidden\r\n"
+			       "Content-Type: text/plain\r\n"
+			       "X-Proxy-Error: blocked-by-allowlist\r\n"
+			       "\r\n"
+			       "Connection blocked by network allowlist";
+static const char RESP_200[] = "HTTP/1.1 200 Connection Established\r\n\r\n";
+static const char RESP_400[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
+static const char RESP_431[] = "HTTP/1.1 431 Request Header Fields Too Large\r\n\r\n";
+static const char RESP_502[] = "HTTP/1.1 502 Bad Gateway\r\n\r\n";
+#define BODY_501 "This proxy only supports CONNECT; plain (absolute-form) HTTP is not implemented.\n"
+static const char RESP_501[] = "HTTP/1.1 501 Not Implemented\r\n"
+			       "Content-Type: text/plain\r\n"
+			       "Connection: close\r\n"
+			       "Content-Length: 81\r\n"
+			       "\r\n" BODY_501;
+_Static_assert(sizeof(BODY_501) - 1 == 81, "Content-Length of the 501 body");
+
+enum item_kind { IT_WAKE, IT_RESOLVER, IT_LISTEN_HTTP, IT_LISTEN_SOCKS, IT_CLIENT, IT_UPSTREAM };
+
+struct ep_item {
+	enum item_kind kind;
+	int fd;
+	struct conn *conn;
+	bool registered;
+	uint32_t events;
+};
+
+enum conn_state { ST_HEAD, ST_RESOLVING, ST_CONNECTING, ST_RELAY, ST_DRAIN };
+
+struct conn {
+	struct proxy *p;
+	struct conn *prev, *next;
+	bool socks, dead, greeted;
+	enum conn_state state;
+	struct ep_item client, upstream;
+	uint64_t deadline;
+
+	char *buf; /* HTTP_MAX_HEAD bytes while in HEAD..CONNECTING */
+	size_t len, off; /* bytes in buf; bytes consumed by the handshake */
+	size_t drained;
+
+	struct host dest;
+	uint16_t port;
+	int64_t rid;
+	struct host addrs[RESOLVER_MAX_ADDRS];
+	size_t n_addrs, next_addr;
+	bool vet_denied;
+	int last_err;
+
+	struct relay *relay;
+};
+
+struct proxy {
+	const struct net_policy *policy;
+	struct host *own;
+	size_t n_own;
+	void (*log)(void *ud, const char *line);
+	void *log_ud;
+	unsigned handshake_ms;
+
+	int epfd;
+	struct ep_item wake, res_item;
+	struct ep_item listeners[2 * PROXY_MAX_LISTENERS];
+	size_t n_listeners;
+	struct resolver *res;
+
+	struct conn *conns, *zombies;
+	size_t n_conns;
+
+	pthread_t thread;
+	bool thread_started;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+__attribute__((format(printf, 2, 3))) static void plog(struct proxy *p, const char *fmt, ...)
+{
+	char line[LOG_LINE_MAX];
+	va_list ap;
+
+	if (!p->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	p->log(p->log_ud, line);
+}
+
+static int ep_set(struct proxy *p, struct ep_item *it, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = it };
+
+	if (it->fd < 0)
+		return 0;
+	if (events == 0) {
+		if (it->registered && epoll_ctl(p->epfd, EPOLL_CTL_DEL, it->fd, NULL) < 0)
+			return -errno;
+		it->registered = false;
+		it->events = 0;
+		return 0;
+	}
+	if (it->registered && it->events == events)
+		return 0;
+	if (epoll_ctl(p->epfd, it->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, it->fd, &ev) < 0)
+		return -errno;
+	it->registered = true;
+	it->events = events;
+	return 0;
+}
+
+static void item_close(struct proxy *p, struct ep_item *it)
+{
+	if (it->fd < 0)
+		return;
+	(void)ep_set(p, it, 0);
+	close(it->fd);
+	it->fd = -1;
+}
+
+static void conn_close(struct conn *c)
+{
+	struct proxy *p = c->p;
+
+	if (c->dead)
+		return;
+	c->dead = true;
+	if (c->rid > 0)
+		resolver_cancel(p->res, c->rid);
+	c->rid = 0;
+	c->relay = relay_free(c->relay);
+	item_close(p, &c->client);
+	item_close(p, &c->upstream);
+	free(c->buf);
+	c->buf = NULL;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		p->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	p->n_conns--;
+	c->prev = NULL;
+	c->next = p->zombies;
+	p->zombies = c;
+}
+
+static void free_zombies(struct proxy *p)
+{
+	while (p->zombies) {
+		struct conn *c = p->zombies;
+
+		p->zombies = c->next;
+		free(c);
+	}
+}
+
+/* Sends a whole small reply on a socket whose send buffer holds nothing of ours yet. A short
+ * write of a reply this small means the client is not reading: treated as a failure. */
+static int send_all(int fd, const void *buf, size_t len)
+{
+	ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != len)
+		return -EAGAIN;
+	return 0;
+}
+
+/* Sends a final reply, shuts our side down and waits (bounded) for the client to close. */
+static void conn_reply_close(struct conn *c, const void *buf, size_t len)
+{
+	struct proxy *p = c->p;
+
+	item_close(p, &c->upstream);
+	if (c->rid > 0)
+		resolver_cancel(p->res, c->rid);
+	c->rid = 0;
+	if (send_all(c->client.fd, buf, len) < 0 || shutdown(c->client.fd, SHUT_WR) < 0 ||
+	    ep_set(p, &c->client, EPOLLIN) < 0) {
+		conn_close(c);
+		return;
+	}
+	c->state = ST_DRAIN;
+	c->drained = 0;
+	c->deadline = now_ms() + DRAIN_TIMEOUT_MS;
+}
+
+static void conn_deny(struct conn *c)
+{
+	uint8_t r[SOCKS5_REPLY_MAX];
+
+	if (c->socks)
+		conn_reply_close(c, r, socks5_build_reply(r, SOCKS5_REP_NOT_ALLOWED, NULL, 0, 0));
+	else
+		conn_reply_close(c, RESP_403, sizeof(RESP_403) - 1);
+}
+
+static void conn_fail_connect(struct conn *c, int err)
+{
+	uint8_t r[SOCKS5_REPLY_MAX];
+
+	if (c->socks)
+		conn_reply_close(c, r, socks5_build_reply(r, socks5_rep_for_errno(err), NULL, 0, 0));
+	else
+		conn_reply_close(c, RESP_502, sizeof(RESP_502) - 1);
+}
+
+static void relay_update(struct conn *c)
+{
+	struct proxy *p = c->p;
+	struct ep_item *its[2] = { &c->client, &c->upstream };
+
+	for (int i = 0; i < 2; i++) {
+		unsigned w = relay_wants(c->relay, i);
+		uint32_t ev = 0;
+
+		if (w & RELAY_WANT_READ)
+			ev |= EPOLLIN;
+		if (w & RELAY_WANT_WRITE)
+			ev |= EPOLLOUT;
+		if (ep_set(p, its[i], ev) < 0) {
+			conn_close(c);
+			return;
+		}
+	}
+}
+
+static void conn_established(struct conn *c)
+{
+	struct proxy *p = c->p;
+	uint8_t r[SOCKS5_REPLY_MAX];
+	int one = 1;
+	int rc;
+
+	(void)setsockopt(c->upstream.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (c->socks)
+		rc = send_all(c->client.fd, r, socks5_build_reply(r, SOCKS5_REP_OK, NULL, 0, 0));
+	else
+		rc = send_all(c->client.fd, RESP_200, sizeof(RESP_200) - 1);
+	if (rc < 0) {
+		conn_close(c);
+		return;
+	}
+	rc = relay_new(c->client.fd, c->upstream.fd, c->buf + c->off, c->len - c->off, &c->relay);
+	if (rc < 0) {
+		plog(p, "relay for %s:%u failed: %s", c->dest.text, c->port, strerror(-rc));
+		conn_close(c);
+		return;
+	}
+	free(c->buf);
+	c->buf = NULL;
+	c->state = ST_RELAY;
+	plog(p, "tunnel to %s:%u established", c->dest.text, c->port);
+	relay_update(c);
+}
+
+/* Starts a connect to a; 1 = connected at once, 0 = in progress, -errno = failed. */
+static int start_connect(struct conn *c, const struct host *a)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	int fd;
+
+	if (a->kind == HOST_IPV4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(c->port);
+		memcpy(&sin->sin_addr, a->addr, 4);
+		sl = sizeof(*sin);
+	} else if (a->kind == HOST_IPV6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(c->port);
+		memcpy(&sin6->sin6_addr, a->addr, 16);
+		sl = sizeof(*sin6);
+	} else {
+		return -EAFNOSUPPORT;
+	}
+
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	c->upstream.fd = fd;
+	c->upstream.registered = false;
+	if (connect(fd, (struct sockaddr *)&ss, sl) == 0)
+		return 1;
+	if (errno != EINPROGRESS) {
+		int r = -errno;
+
+		item_close(c->p, &c->upstream);
+		return r;
+	}
+	return 0;
+}
+
+/* Vets the remaining addresses in order and dials the first that passes. */
+static void conn_try_next(struct conn *c)
+{
+	struct proxy *p = c->p;
+
+	while (c->next_addr < c->n_addrs) {
+		const struct host *a = &c->addrs[c->next_addr++];
+		const struct host *name = c->dest.kind == HOST_NAME ? &c->dest : NULL;
+		const char *reason = NULL;
+		int r;
+
+		if (net_policy_vet_address(p->policy, name, a, c->port, p->own, p->n_own,
+					   &reason) != NET_ALLOW) {
+			plog(p, "refused %s:%u via %s: %s", c->dest.text, c->port, a->text, reason);
+			c->vet_denied = true;
+			continue;
+		}
+		r = start_connect(c, a);
+		if (r == 1) {
+			conn_established(c);
+			return;
+		}
+		if (r == 0) {
+			if (ep_set(p, &c->upstream, EPOLLOUT) < 0) {
+				conn_close(c);
+				return;
+			}
+			c->state = ST_CONNECTING;
+			c->deadline = now_ms() + PROXY_CONNECT_TIMEOUT_MS;
+			return;
+		}
+		plog(p, "connect %s:%u via %s failed: %s", c->dest.text, c->port, a->text,
+		     strerror(-r));
+		c->last_err = -r;
+	}
+	if (c->vet_denied && c->last_err == 0)
+		conn_deny(c);
+	else
+		conn_fail_connect(c, c->last_err ? c->last_err : EHOSTUNREACH);
+}
+
+static void on_upstream_connect(struct conn *c)
+{
+	int err = 0;
+	socklen_t l = sizeof(err);
+
+	if (getsockopt(c->upstream.fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
+		err = errno;
+	if (err == 0) {
+		conn_established(c);
+		return;
+	}
+	plog(c->p, "connect %s:%u via %s failed: %s", c->dest.text, c->port,
+	     c->addrs[c->next_addr - 1].text, strerror(err));
+	item_close(c->p, &c->upstream);
+	c->last_err = err;
+	conn_try_next(c);
+}
+
+/* The destination (c->dest, c->port) is known: decide, then resolve or dial. */
+static void conn_begin(struct conn *c)
+{
+	struct proxy *p = c->p;
+	const char *reason = NULL;
+	int64_t id;
+
+	(void)ep_set(p, &c->client, 0);
+	if (net_policy_decide(p->policy, &c->dest, c->port, &reason) != NET_ALLOW) {
+		plog(p, "%s %s:%u denied: %s", c->socks ? "SOCKS5" : "CONNECT", c->dest.text,
+		     c->port, reason);
+		conn_deny(c);
+		return;
+	}
+	plog(p, "%s %s:%u allowed: %s", c->socks ? "SOCKS5" : "CONNECT", c->dest.text, c->port,
+	     reason);
+	if (c->dest.kind != HOST_NAME) {
+		c->addrs[0] = c->dest;
+		c->n_addrs = 1;
+		conn_try_next(c);
+		return;
+	}
+	plog(p, "resolve %s", c->dest.text);
+	id = resolver_submit(p->res, c->dest.text, c->port, c);
+	if (id < 0) {
+		plog(p, "resolve %s failed: %s", c->dest.text, strerror((int)-id));
+		conn_fail_connect(c, (int)-id);
+		return;
+	}
+	c->rid = id;
+	c->state = ST_RESOLVING;
+	/* the resolver's own time limit ends the request; this is a backstop */
+	c->deadline = now_ms() + RESOLVER_TIMEOUT_MS + 5000;
+}
+
+static void http_head(struct conn *c)
+{
+	struct http_request *req;
+	struct http_slice host;
+	const char *reason = NULL;
+	int n;
+
+	req = malloc(sizeof(*req));
+	if (!req) {
+		conn_close(c);
+		return;
+	}
+	n = http_parse_request(c->buf, c->len, req);
+	if (n == HTTP_INCOMPLETE) {
+		if (c->len >= HTTP_MAX_HEAD)
+			conn_reply_close(c, RESP_431, sizeof(RESP_431) - 1);
+		free(req);
+		return;
+	}
+	if (n == HTTP_TOO_LARGE || n == HTTP_BAD) {
+		plog(c->p, "HTTP request refused: %s", n == HTTP_BAD ? "malformed" : "head too large");
+		if (n == HTTP_BAD)
+			conn_reply_close(c, RESP_400, sizeof(RESP_400) - 1);
+		else
+			conn_reply_close(c, RESP_431, sizeof(RESP_431) - 1);
+		free(req);
+		return;
+	}
+	c->off = (size_t)n;
+	if (req->method.len != 7 || memcmp(req->method.p, "CONNECT", 7) != 0) {
+		plog(c->p, "HTTP %.*s refused: only CONNECT is implemented",
+		     (int)(req->method.len > 16 ? 16 : req->method.len), req->method.p);
+		conn_reply_close(c, RESP_501, sizeof(RESP_501) - 1);
+		free(req);
+		return;
+	}
+	if (http_parse_authority(req->target, &host, &c->port) < 0) {
+		plog(c->p, "CONNECT refused: malformed authority");
+		conn_reply_close(c, RESP_400, sizeof(RESP_400) - 1);
+		free(req);
+		return;
+	}
+	free(req);
+	if (host_canonicalize(host.p, host.len, &c->dest, &reason) < 0) {
+		plog(c->p, "CONNECT denied: %s", reason ? reason : "invalid host");
+		conn_deny(c);
+		return;
+	}
+	conn_begin(c);
+}
+
+static void socks_head(struct conn *c)
+{
+	const uint8_t *b = (const uint8_t *)c->buf + c->off;
+	size_t len = c->len - c->off;
+	struct socks5_request req;
+	uint8_t r[SOCKS5_REPLY_MAX];
+	const char *reason = NULL;
+	int n;
+
+	if (!c->greeted) {
+		bool noauth = false;
+
+		n = socks5_parse_greeting(b, len, &noauth);
+		if (n == SOCKS5_INCOMPLETE)
+			return;
+		if (n < 0) {
+			conn_close(c);
+			return;
+		}
+		if (!noauth) {
+			conn_reply_close(c, r,
+					 socks5_build_method_reply(r, SOCKS5_METHOD_NONE_ACCEPTABLE));
+			return;
+		}
+		if (send_all(c->client.fd, r, socks5_build_method_reply(r, SOCKS5_METHOD_NOAUTH)) <
+		    0) {
+			conn_close(c);
+			return;
+		}
+		c->greeted = true;
+		c->off += (size_t)n;
+		b += n;
+		len -= (size_t)n;
+	}
+
+	n = socks5_parse_request(b, len, &req);
+	if (n == SOCKS5_INCOMPLETE)
+		return;
+	if (n < 0) {
+		conn_close(c);
+		return;
+	}
+	c->off += (size_t)n;
+	if (req.cmd != SOCKS5_CMD_CONNECT) {
+		plog(c->p, "SOCKS5 command %u refused: only CONNECT is supported", req.cmd);
+		conn_reply_close(c, r, socks5_build_reply(r, SOCKS5_REP_CMD_NOT_SUPPORTED, NULL, 0, 0));
+		return;
+	}
+	c->port = req.port;
+	if (req.atyp == SOCKS5_ATYP_DOMAIN) {
+		if (req.name_len == 0 ||
+		    host_canonicalize((const char *)req.name, req.name_len, &c->dest, &reason) < 0) {
+			plog(c->p, "SOCKS5 denied: %s", reason ? reason : "empty host name");
+			conn_deny(c);
+			return;
+		}
+	} else if (host_from_address(req.atyp == SOCKS5_ATYP_IPV4 ? AF_INET : AF_INET6, req.addr,
+				     &c->dest) < 0) {
+		conn_deny(c);
+		return;
+	}
+	conn_begin(c);
+}
+
+static void on_client_head(struct conn *c)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (c->len >= HTTP_MAX_HEAD)
+			break;
+		n = recv(c->client.fd, c->buf + c->len, HTTP_MAX_HEAD - c->len, MSG_DONTWAIT);
+		if (n == 0) {
+			conn_close(c);
+			return;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			conn_close(c);
+			return;
+		}
+		c->len += (size_t)n;
+	}
+	if (c->socks)
+		socks_head(c);
+	else
+		http_head(c);
+}
+
+static void on_drain(struct conn *c)
+{
+	char scratch[4096];
+
+	for (;;) {
+		ssize_t n = recv(c->client.fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			conn_close(c);
+			return;
+		}
+		c->drained += (size_t)n;
+		if (c->drained > DRAIN_MAX_BYTES) {
+			conn_close(c);
+			return;
+		}
+	}
+}
+
+static void on_conn_event(struct conn *c, bool upstream, uint32_t events)
+{
+	int rc;
+
+	switch (c->state) {
+	case ST_HEAD:
+		if (!upstream)
+			on_client_head(c);
+		break;
+	case ST_DRAIN:
+		if (!upstream)
+			on_drain(c);
+		break;
+	case ST_CONNECTING:
+		if (upstream)
+			on_upstream_connect(c);
+		break;
+	case ST_RELAY:
+		rc = relay_handle(c->relay, upstream ? 1 : 0, events);
+		if (rc != 0) {
+			if (rc < 0)
+				plog(c->p, "tunnel to %s:%u failed: %s", c->dest.text, c->port,
+				     strerror(-rc));
+			conn_close(c);
+		} else {
+			relay_update(c);
+		}
+		break;
+	case ST_RESOLVING:
+		break;
+	}
+}
+
+static void on_accept(struct proxy *p, struct ep_item *l)
+{
+	for (int i = 0; i < 64; i++) {
+		struct conn *c;
+		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				plog(p, "accept failed: %s", strerror(errno));
+			return;
+		}
+		if (p->n_conns >= PROXY_MAX_CONNECTIONS) {
+			plog(p, "connection refused: %d connections open", PROXY_MAX_CONNECTIONS);
+			close(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (c)
+			c->buf = malloc(HTTP_MAX_HEAD);
+		if (!c || !c->buf) {
+			if (c)
+				free(c);
+			close(fd);
+			continue;
+		}
+		c->p = p;
+		c->socks = l->kind == IT_LISTEN_SOCKS;
+		c->state = ST_HEAD;
+		c->client = (struct ep_item){ .kind = IT_CLIENT, .fd = fd, .conn = c };
+		c->upstream = (struct ep_item){ .kind = IT_UPSTREAM, .fd = -1, .conn = c };
+		c->deadline = now_ms() + p->handshake_ms;
+		c->next = p->conns;
+		if (p->conns)
+			p->conns->prev = c;
+		p->conns = c;
+		p->n_conns++;
+		if (ep_set(p, &c->client, EPOLLIN) < 0)
+			conn_close(c);
+	}
+}
+
+static void on_resolver(struct proxy *p)
+{
+	struct resolver_result *out;
+	size_t n;
+
+	out = malloc(8 * sizeof(*out));
+	if (!out)
+		return;
+	n = resolver_collect(p->res, out, 8);
+	for (size_t i = 0; i < n; i++) {
+		struct conn *c = out[i].cookie;
+
+		if (c->dead || c->rid != out[i].id)
+			continue;
+		c->rid = 0;
+		if (out[i].error != 0) {
+			plog(p, "resolve %s failed: %s", c->dest.text, strerror(out[i].error));
+			conn_fail_connect(c, out[i].error);
+			continue;
+		}
+		memcpy(c->addrs, out[i].addrs, out[i].n * sizeof(out[i].addrs[0]));
+		c->n_addrs = out[i].n;
+		c->next_addr = 0;
+		conn_try_next(c);
+	}
+	free(out);
+}
+
+static void sweep(struct proxy *p)
+{
+	uint64_t now = now_ms();
+	struct conn *c, *next;
+
+	for (c = p->conns; c; c = next) {
+		next = c->next;
+		if (c->state == ST_RELAY || now < c->deadline)
+			continue;
+		switch (c->state) {
+		case ST_HEAD:
+			plog(p, "client closed: no complete request within %u ms", p->handshake_ms);
+			conn_close(c);
+			break;
+		case ST_CONNECTING:
+			plog(p, "connect %s:%u via %s timed out", c->dest.text, c->port,
+			     c->addrs[c->next_addr - 1].text);
+			item_close(p, &c->upstream);
+			c->last_err = ETIMEDOUT;
+			conn_try_next(c);
+			break;
+		case ST_RESOLVING:
+			conn_fail_connect(c, ETIMEDOUT);
+			break;
+		default:
+			conn_close(c);
+			break;
+		}
+	}
+}
+
+static void *proxy_thread(void *arg)
+{
+	struct proxy *p = arg;
+	struct epoll_event evs[EVENTS_PER_WAIT];
+	uint64_t next_sweep = now_ms() + SWEEP_INTERVAL_MS;
+
+	for (;;) {
+		int n = epoll_wait(p->epfd, evs, EVENTS_PER_WAIT, SWEEP_INTERVAL_MS);
+
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++) {
+			struct ep_item *it = evs[i].data.ptr;
+
+			switch (it->kind) {
+			case IT_WAKE:
+				goto out;
+			case IT_RESOLVER:
+				on_resolver(p);
+				break;
+			case IT_LISTEN_HTTP:
+			case IT_LISTEN_SOCKS:
+				on_accept(p, it);
+				break;
+			case IT_CLIENT:
+			case IT_UPSTREAM:
+				if (!it->conn->dead)
+					on_conn_event(it->conn, it->kind == IT_UPSTREAM,
+						      evs[i].events);
+				break;
+			}
+		}
+		free_zombies(p);
+		if (now_ms() >= next_sweep) {
+			sweep(p);
+			free_zombies(p);
+			next_sweep = now_ms() + SWEEP_INTERVAL_MS;
+		}
+	}
+out:
+	free_zombies(p);
+	return NULL;
+}
+
+static void proxy_free(struct proxy *p)
+{
+	while (p->conns)
+		conn_close(p->conns);
+	free_zombies(p);
+	p->res = resolver_free(p->res);
+	if (p->wake.fd >= 0)
+		close(p->wake.fd);
+	if (p->epfd >= 0)
+		close(p->epfd);
+	free(p->own);
+	free(p);
+}
+
+int proxy_start(const struct proxy_config *cfg, struct proxy **ret)
+{
+	struct proxy *p;
+	sigset_t all, old;
+	int r;
+
+	if (!cfg || !ret || cfg->n_http > PROXY_MAX_LISTENERS ||
+	    cfg->n_socks > PROXY_MAX_LISTENERS || (cfg->n_own > 0 && !cfg->own))
+		return -EINVAL;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->epfd = -1;
+	p->wake.fd = -1;
+	p->policy = cfg->policy;
+	p->log = cfg->log;
+	p->log_ud = cfg->log_ud;
+	p->handshake_ms = cfg->handshake_timeout_ms ? cfg->handshake_timeout_ms
+						    : PROXY_HANDSHAKE_TIMEOUT_MS;
+	if (cfg->n_own > 0) {
+		p->own = calloc(cfg->n_own, sizeof(*p->own));
+		if (!p->own) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		memcpy(p->own, cfg->own, cfg->n_own * sizeof(*p->own));
+		p->n_own = cfg->n_own;
+	}
+
+	r = resolver_new_with(&(struct resolver_options){ .threads = RESOLVER_THREADS,
+							  .lookup = cfg->lookup },
+			      &p->res);
+	if (r < 0)
+		goto fail;
+
+	p->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (p->epfd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	p->wake = (struct ep_item){ .kind = IT_WAKE, .fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
+	if (p->wake.fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	r = ep_set(p, &p->wake, EPOLLIN);
+	if (r < 0)
+		goto fail;
+	p->res_item = (struct ep_item){ .kind = IT_RESOLVER, .fd = resolver_fd(p->res) };
+	r = ep_set(p, &p->res_item, EPOLLIN);
+	if (r < 0)
+		goto fail;
+	for (size_t i = 0; i < cfg->n_http + cfg->n_socks; i++) {
+		bool http = i < cfg->n_http;
+		struct ep_item *l = &p->listeners[p->n_listeners++];
+
+		*l = (struct ep_item){ .kind = http ? IT_LISTEN_HTTP : IT_LISTEN_SOCKS,
+				       .fd = http ? cfg->http_fds[i]
+						  : cfg->socks_fds[i - cfg->n_http] };
+		if (l->fd < 0) {
+			r = -EBADF;
+			goto fail;
+		}
+		r = ep_set(p, l, EPOLLIN);
+		if (r < 0)
+			goto fail;
+	}
+
+	/* the thread inherits this mask: no signal is ever delivered to it (SIGPIPE from
+	 * splice() included) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = -pthread_create(&p->thread, NULL, proxy_thread, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r < 0)
+		goto fail;
+	p->thread_started = true;
+	*ret = p;
+	return 0;
+
+fail:
+	/* the listeners belong to the caller: forget them before closing the epoll fd */
+	p->res_item.fd = -1;
+	proxy_free(p);
+	return r;
+}
+
+struct proxy *proxy_stop(struct proxy *p)
+{
+	uint64_t one = 1;
+
+	if (!p)
+		return NULL;
+	if (p->thread_started) {
+		if (write(p->wake.fd, &one, sizeof(one)) < 0) {
+			/* an eventfd write only fails on overflow, which cannot happen here */
+		}
+		pthread_join(p->thread, NULL);
+	}
+	proxy_free(p);
+	return NULL;
+}

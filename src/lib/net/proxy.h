@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The proxy server core: an HTTP CONNECT proxy and a SOCKS5 (CONNECT, no-auth) proxy sharing
+ * one epoll loop on a thread of their own (srt-behaviour.md 5.2-5.5).
+ *
+ * Every destination goes through host_canonicalize() and net_policy_decide(); a denied name is
+ * never resolved. An allowed name is resolved asynchronously (resolver.h), each address is
+ * vetted with net_policy_vet_address() and the first one that passes is dialled (no second
+ * lookup); an IP literal is vetted the same way. Established tunnels run through relay.h.
+ *
+ * Answers: HTTP 403 (exact reference text) for a policy denial or a destination that does not
+ * canonicalise, 400 for a malformed request, 431 for a head over HTTP_MAX_HEAD, 502 when no
+ * vetted address could be connected, 501 for anything but CONNECT (absolute-form requests such
+ * as "GET http://host/" are not implemented yet). SOCKS5: 05 02 for a denial, 05 07 for a
+ * command other than CONNECT, socks5_rep_for_errno() for a failed connect.
+ *
+ * Limits: PROXY_MAX_CONNECTIONS clients (more are accepted and closed at once), a client must
+ * complete its request within the handshake timeout, each upstream connect attempt must finish
+ * within PROXY_CONNECT_TIMEOUT_MS.
+ *
+ * The proxy thread runs with every signal blocked (splice() may raise SIGPIPE).
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "domain-match.h"
+#include "host.h"
+#include "resolver.h"
+
+#define PROXY_MAX_CONNECTIONS 10000
+#define PROXY_HANDSHAKE_TIMEOUT_MS 30000
+#define PROXY_CONNECT_TIMEOUT_MS 10000
+#define PROXY_MAX_LISTENERS 4
+
+struct proxy;
+
+struct proxy_config {
+	const struct net_policy *policy; /* borrowed; must outlive the proxy */
+	int http_fds[PROXY_MAX_LISTENERS]; /* listening sockets (non-blocking), HTTP proxy */
+	size_t n_http;
+	int socks_fds[PROXY_MAX_LISTENERS]; /* listening sockets (non-blocking), SOCKS5 */
+	size_t n_socks;
+	/* this host's own addresses for vetting (may be NULL/0); copied */
+	const struct host *own;
+	size_t n_own;
+	/* one line per decision (debug); called on the proxy thread; may be NULL */
+	void (*log)(void *ud, const char *line);
+	void *log_ud;
+	/* 0 = PROXY_HANDSHAKE_TIMEOUT_MS; tests set a shorter one */
+	unsigned handshake_timeout_ms;
+	/* test seam: NULL = getaddrinfo() (see resolver_new_with()) */
+	resolver_lookup_fn lookup;
+};
+
+/* Starts the proxy on its own thread (epoll loop). Returns 0 and sets *ret, or -EINVAL (bad
+ * config), -ENOMEM, -EMFILE, -EAGAIN or another -errno. */
+int proxy_start(const struct proxy_config *c, struct proxy **ret);
+
+/* Stops the thread, closes every connection (not the listeners, which the caller owns).
+ * NULL-safe; returns NULL. */
+struct proxy *proxy_stop(struct proxy *p);

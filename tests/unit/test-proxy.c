@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The proxy core (src/lib/net/proxy.c) with real clients over 127.0.0.1: curl through the HTTP
+ * and SOCKS5 proxies to a tiny origin server running in a thread of this test, and raw sockets
+ * for the exact reply bytes. Name resolution goes through the resolver's test seam so that one
+ * allowed name ("rebind.example.com") resolves to 127.0.0.1 without touching /etc/hosts.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/domain-match.h"
+#include "net/http-parse.h"
+#include "net/proxy.h"
+#include "tap.h"
+
+extern char **environ;
+
+#define BODY "hello from the origin\n"
+#define IO_TIMEOUT_MS 5000
+#define HANDSHAKE_MS 1000
+
+static const char RESP_403[] = "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n"
+			       "X-Proxy-Error: blocked-by-allowlist\r\n\r\n"
+			       "Connection blocked by network allowlist";
+static const char RESP_200[] = "HTTP/1.1 200 Connection Established\r\n\r\n";
+
+/* ---- log collector ---- */
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char log_buf[1 << 16];
+static size_t log_len;
+
+static void collect_log(void *ud, const char *line)
+{
+	size_t n = strlen(line);
+
+	(void)ud;
+	pthread_mutex_lock(&log_lock);
+	if (log_len + n + 2 < sizeof(log_buf)) {
+		memcpy(log_buf + log_len, line, n);
+		log_len += n;
+		log_buf[log_len++] = '\n';
+		log_buf[log_len] = '\0';
+	}
+	pthread_mutex_unlock(&log_lock);
+	if (getenv("TEST_PROXY_VERBOSE"))
+		printf("# log: %s\n", line);
+}
+
+static bool log_has(const char *needle)
+{
+	bool r;
+
+	pthread_mutex_lock(&log_lock);
+	r = strstr(log_buf, needle) != NULL;
+	pthread_mutex_unlock(&log_lock);
+	return r;
+}
+
+/* ---- resolver seam ---- */
+
+static int fake_lookup(const char *node, const char *service, const struct addrinfo *hints,
+		       struct addrinfo **res)
+{
+	if (strcmp(node, "rebind.example.com") == 0)
+		node = "127.0.0.2"; /* loopback, but not an allowed literal */
+	return getaddrinfo(node, service, hints, res);
+}
+
+/* ---- sockets ---- */
+
+static int listen_lo(uint16_t *ret_port, bool nonblock)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(fd, 128) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &sl) < 0) {
+		perror("listen_lo");
+		exit(99);
+	}
+	*ret_port = ntohs(sin.sin_port);
+	return fd;
+}
+
+static int connect_lo(uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		perror("connect_lo");
+		exit(99);
+	}
+	return fd;
+}
+
+/* Reads until EOF, an error or IO_TIMEOUT_MS; returns the byte count (NUL-terminated). */
+static size_t read_all(int fd, char *buf, size_t cap, int timeout_ms)
+{
+	size_t len = 0;
+
+	while (len + 1 < cap) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, timeout_ms) <= 0)
+			break;
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return len;
+}
+
+/* Sends req (len bytes) to the proxy at port and reads the whole answer. */
+static size_t exchange(uint16_t port, const void *req, size_t len, char *buf, size_t cap)
+{
+	int fd = connect_lo(port);
+	size_t n;
+
+	if (len > 0 && send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len) {
+		buf[0] = '\0';
+		close(fd);
+		return 0;
+	}
+	n = read_all(fd, buf, cap, IO_TIMEOUT_MS);
+	close(fd);
+	return n;
+}
+
+/* ---- origin server ---- */
+
+static int origin_fd;
+static volatile bool origin_stop;
+
+static void *origin_thread(void *arg)
+{
+	(void)arg;
+	while (!origin_stop) {
+		struct pollfd pfd = { .fd = origin_fd, .events = POLLIN };
+		char req[4096];
+		size_t len = 0;
+		int c;
+
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		c = accept4(origin_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0)
+			continue;
+		while (len + 1 < sizeof(req)) {
+			struct pollfd cp = { .fd = c, .events = POLLIN };
+			ssize_t n;
+
+			if (poll(&cp, 1, IO_TIMEOUT_MS) <= 0)
+				break;
+			n = recv(c, req + len, sizeof(req) - 1 - len, 0);
+			if (n <= 0)
+				break;
+			len += (size_t)n;
+			req[len] = '\0';
+			if (strstr(req, "\r\n\r\n"))
+				break;
+		}
+		if (len > 0 && strncmp(req, "GET /file ", 10) == 0) {
+			char resp[256];
+			int n = snprintf(resp, sizeof(resp),
+					 "HTTP/1.0 200 OK\r\nContent-Length: %zu\r\n"
+					 "Content-Type: text/plain\r\n\r\n" BODY,
+					 sizeof(BODY) - 1);
+
+			(void)!send(c, resp, (size_t)n, MSG_NOSIGNAL);
+		} else {
+			static const char nf[] = "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+
+			(void)!send(c, nf, sizeof(nf) - 1, MSG_NOSIGNAL);
+		}
+		close(c);
+	}
+	return NULL;
+}
+
+/* ---- curl ---- */
+
+static int run_curl(char *const argv[], char *out, size_t cap)
+{
+	posix_spawn_file_actions_t fa;
+	int pfd[2], status;
+	pid_t pid;
+
+	out[0] = '\0';
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	if (!getenv("TEST_PROXY_VERBOSE"))
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (posix_spawnp(&pid, "curl", &fa, NULL, argv, environ) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	read_all(pfd[0], out, cap, 15000);
+	close(pfd[0]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+int main(void)
+{
+	char *allowed[] = { "localhost", "127.0.0.1", "*.example.com", NULL };
+	struct net_policy policy;
+	struct proxy_config cfg = { 0 };
+	struct proxy *p = NULL;
+	uint16_t http_port, socks_port, origin_port;
+	pthread_t ot;
+	char buf[65536], url[128], proxy_url[64], socks_url[64], req[1024];
+	int r, n;
+
+	plan_no_plan();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	r = net_policy_build(allowed, NULL, &policy, NULL, NULL);
+	is_int(r, 0, "policy builds");
+
+	origin_fd = listen_lo(&origin_port, false);
+	if (pthread_create(&ot, NULL, origin_thread, NULL) != 0)
+		return 99;
+
+	cfg.policy = &policy;
+	cfg.http_fds[0] = listen_lo(&http_port, true);
+	cfg.n_http = 1;
+	cfg.socks_fds[0] = listen_lo(&socks_port, true);
+	cfg.n_socks = 1;
+	cfg.log = collect_log;
+	cfg.handshake_timeout_ms = HANDSHAKE_MS;
+	cfg.lookup = fake_lookup;
+	r = proxy_start(&cfg, &p);
+	is_int(r, 0, "proxy_start");
+	if (r < 0)
+		return tap_exit();
+
+	snprintf(proxy_url, sizeof(proxy_url), "http://127.0.0.1:%u", http_port);
+	snprintf(socks_url, sizeof(socks_url), "127.0.0.1:%u", socks_port);
+
+	/* curl through the HTTP CONNECT proxy */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/file", origin_port);
+	{
+		char *argv[] = { "curl", "-s", "-m", "10", "-p", "-x", proxy_url, url, NULL };
+
+		r = run_curl(argv, buf, sizeof(buf));
+		is_int(r, 0, "curl -p -x: exit status 0");
+		is_str(buf, BODY, "curl -p -x: the origin's file");
+	}
+
+	/* curl through SOCKS5 with a name the proxy resolves (localhost) */
+	snprintf(url, sizeof(url), "http://localhost:%u/file", origin_port);
+	{
+		char *argv[] = { "curl", "-s", "-m", "10", "--socks5-hostname", socks_url, url, NULL };
+
+		r = run_curl(argv, buf, sizeof(buf));
+		is_int(r, 0, "curl --socks5-hostname localhost: exit status 0");
+		is_str(buf, BODY, "curl --socks5-hostname localhost: the origin's file");
+	}
+
+	/* a denied host: curl reports 56 */
+	{
+		char *argv[] = { "curl", "-s", "-m", "10", "-p", "-x", proxy_url,
+				 "http://denied.test:80/", NULL };
+
+		r = run_curl(argv, buf, sizeof(buf));
+		is_int(r, 56, "curl to a denied host: exit status 56");
+	}
+
+	/* the exact 403 bytes */
+	n = snprintf(req, sizeof(req), "CONNECT denied.test:80 HTTP/1.1\r\nHost: denied.test:80\r\n\r\n");
+	exchange(http_port, req, (size_t)n, buf, sizeof(buf));
+	is_str(buf, RESP_403, "denied CONNECT: exact 403 reply");
+
+	/* a denied name is never resolved */
+	n = snprintf(req, sizeof(req),
+		     "CONNECT denied.invalid:80 HTTP/1.1\r\nHost: denied.invalid:80\r\n\r\n");
+	exchange(http_port, req, (size_t)n, buf, sizeof(buf));
+	is_str(buf, RESP_403, "denied .invalid name: 403");
+	ok(log_has("denied.invalid:80 denied"), "denied .invalid name: the denial is logged");
+	ok(!log_has("resolve denied.invalid"), "denied .invalid name: no resolve attempted");
+	ok(log_has("resolve localhost"), "an allowed name was resolved (log check is live)");
+
+	/* malformed CONNECT → 400 */
+	n = snprintf(req, sizeof(req), "CONNECT nohostport HTTP/1.1\r\nHost: x\r\n\r\n");
+	exchange(http_port, req, (size_t)n, buf, sizeof(buf));
+	is_str(buf, "HTTP/1.1 400 Bad Request\r\n\r\n", "CONNECT without a port: 400");
+	n = snprintf(req, sizeof(req), "CONNECT\r\n\r\n");
+	exchange(http_port, req, (size_t)n, buf, sizeof(buf));
+	is_str(buf, "HTTP/1.1 400 Bad Request\r\n\r\n", "malformed request line: 400");
+
+	/* oversized head → 431 */
+	{
+		static char big[HTTP_MAX_HEAD + 4096];
+		size_t off = (size_t)snprintf(big, sizeof(big),
+					      "CONNECT 127.0.0.1:%u HTTP/1.1\r\nX-Pad: ", origin_port);
+
+		memset(big + off, 'a', sizeof(big) - off);
+		exchange(http_port, big, sizeof(big), buf, sizeof(buf));
+		like_str(buf, "HTTP/1.1 431 ", "oversized head: 431");
+	}
+
+	/* pipelined bytes after the CONNECT head reach the origin */
+	n = snprintf(req, sizeof(req),
+		     "CONNECT 127.0.0.1:%u HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n"
+		     "GET /file HTTP/1.0\r\n\r\n",
+		     origin_port, origin_port);
+	exchange(http_port, req, (size_t)n, buf, sizeof(buf));
+	ok(strncmp(buf, RESP_200, sizeof(RESP_200) - 1) == 0, "pipelined CONNECT: 200 first");
+	like_str(buf, "\r\n\r\nHTTP/1.0 200 OK",
+		 "pipelined CONNECT: the origin answered the pipelined request");
+	like_str(buf, BODY, "pipelined CONNECT: with the file");
+
+	/* an allowed name resolving to loopback is refused by vetting */
+	n = snprintf(req, sizeof(req), "CONNECT rebind.example.com:%u HTTP/1.1\r\n\r\n",
+		     origin_port);
+	exchange(http_port, req, (size_t)n, buf, sizeof(buf));
+	is_str(buf, RESP_403, "allowed name resolving to 127.0.0.2: 403");
+	ok(log_has("via 127.0.0.2: resolved to a loopback"),
+	   "vetting refusal is logged with the address class");
+
+	/* localhost by name over CONNECT: loopback is fine for localhost names */
+	n = snprintf(req, sizeof(req), "CONNECT localhost:%u HTTP/1.1\r\n\r\nGET /file HTTP/1.0\r\n\r\n",
+		     origin_port);
+	exchange(http_port, req, (size_t)n, buf, sizeof(buf));
+	like_str(buf, BODY, "CONNECT localhost: tunnel works");
+
+	/* an IP literal not on the list */
+	n = snprintf(req, sizeof(req), "CONNECT 127.0.0.2:%u HTTP/1.1\r\n\r\n", origin_port);
+	exchange(http_port, req, (size_t)n, buf, sizeof(buf));
+	is_str(buf, RESP_403, "IP literal not allowed: 403");
+	/* spelled differently, the allowed literal is the same host */
+	n = snprintf(req, sizeof(req), "CONNECT 127.1:%u HTTP/1.1\r\n\r\nGET /file HTTP/1.0\r\n\r\n",
+		     origin_port);
+	exchange(http_port, req, (size_t)n, buf, sizeof(buf));
+	like_str(buf, BODY, "CONNECT 127.1 canonicalises to the allowed 127.0.0.1");
+
+	/* allowed, but nothing listens: 502 */
+	n = snprintf(req, sizeof(req), "CONNECT 127.0.0.1:1 HTTP/1.1\r\n\r\n");
+	exchange(http_port, req, (size_t)n, buf, sizeof(buf));
+	is_str(buf, "HTTP/1.1 502 Bad Gateway\r\n\r\n", "connection refused upstream: 502");
+
+	/* absolute-form is not implemented */
+	n = snprintf(req, sizeof(req), "GET http://127.0.0.1:%u/file HTTP/1.1\r\nHost: x\r\n\r\n",
+		     origin_port);
+	exchange(http_port, req, (size_t)n, buf, sizeof(buf));
+	like_str(buf, "HTTP/1.1 501 Not Implemented\r\n", "absolute-form GET: 501");
+
+	/* SOCKS5: NUL byte in the name */
+	{
+		static const uint8_t nul[] = "\x05\x01\x00"
+					     "\x05\x01\x00\x03\x16localhost\0.example.com\x00\x50";
+
+		r = (int)exchange(socks_port, nul, sizeof(nul) - 1, buf, sizeof(buf));
+		ok(r == 12 && memcmp(buf, "\x05\x00\x05\x02\x00\x01\0\0\0\0\0\0", 12) == 0,
+		   "SOCKS5 name with a NUL: 05 00, then 05 02 (got %d bytes)", r);
+		ok(log_has("SOCKS5 denied"), "SOCKS5 NUL name: denial logged");
+	}
+
+	/* SOCKS5: BIND */
+	{
+		static const uint8_t bind_req[] = "\x05\x01\x00\x05\x02\x00\x01\x7f\x00\x00\x01\x00\x50";
+
+		r = (int)exchange(socks_port, bind_req, sizeof(bind_req) - 1, buf, sizeof(buf));
+		ok(r == 12 && memcmp(buf + 2, "\x05\x07\x00\x01\0\0\0\0\0\0", 10) == 0,
+		   "SOCKS5 BIND: 05 07");
+	}
+
+	/* SOCKS5: no acceptable method */
+	{
+		static const uint8_t g[] = "\x05\x01\x02";
+
+		r = (int)exchange(socks_port, g, sizeof(g) - 1, buf, sizeof(buf));
+		ok(r == 2 && memcmp(buf, "\x05\xff", 2) == 0, "SOCKS5 without no-auth: 05 FF");
+	}
+
+	/* SOCKS5: denied IPv4 address, and an allowed one whose port is closed */
+	{
+		static const uint8_t d[] = "\x05\x01\x00\x05\x01\x00\x01\x7f\x00\x00\x02\x00\x50";
+		static const uint8_t c[] = "\x05\x01\x00\x05\x01\x00\x01\x7f\x00\x00\x01\x00\x01";
+
+		r = (int)exchange(socks_port, d, sizeof(d) - 1, buf, sizeof(buf));
+		ok(r == 12 && buf[3] == 0x02, "SOCKS5 127.0.0.2 not allowed: 05 02");
+		r = (int)exchange(socks_port, c, sizeof(c) - 1, buf, sizeof(buf));
+		ok(r == 12 && buf[3] == 0x05, "SOCKS5 refused port: 05 05");
+	}
+
+	/* handshake timeout: a client that never finishes its head is closed */
+	{
+		struct timespec t0, t1;
+		int fd = connect_lo(http_port);
+		long ms;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		(void)!send(fd, "CONNECT 127.0.0.1", 17, MSG_NOSIGNAL);
+		n = (int)read_all(fd, buf, sizeof(buf), HANDSHAKE_MS * 4);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		close(fd);
+		ok(n == 0 && ms >= HANDSHAKE_MS - 50 && ms < HANDSHAKE_MS * 3,
+		   "incomplete head closed after the handshake timeout (%ld ms)", ms);
+	}
+
+	/* a tunnel stays usable after the handshake timeout has passed */
+	n = snprintf(req, sizeof(req), "CONNECT 127.0.0.1:%u HTTP/1.1\r\n\r\n", origin_port);
+	{
+		int fd = connect_lo(http_port);
+		size_t got;
+
+		(void)!send(fd, req, (size_t)n, MSG_NOSIGNAL);
+		got = read_all(fd, buf, sizeof(RESP_200), IO_TIMEOUT_MS);
+		ok(got == sizeof(RESP_200) - 1 && strcmp(buf, RESP_200) == 0, "tunnel: 200");
+		usleep((HANDSHAKE_MS + 500) * 1000);
+		(void)!send(fd, "GET /file HTTP/1.0\r\n\r\n", 22, MSG_NOSIGNAL);
+		read_all(fd, buf, sizeof(buf), IO_TIMEOUT_MS);
+		like_str(buf, BODY, "tunnel outlives the handshake timeout");
+		close(fd);
+	}
+
+	p = proxy_stop(p);
+	ok(p == NULL, "proxy_stop");
+	ok(fcntl(cfg.http_fds[0], F_GETFD) >= 0, "listeners stay open after proxy_stop");
+	close(cfg.http_fds[0]);
+	close(cfg.socks_fds[0]);
+	origin_stop = true;
+	pthread_join(ot, NULL);
+	close(origin_fd);
+	net_policy_free(&policy);
+	return tap_exit();
+}
