@@ -31,6 +31,11 @@
 #include "linux/seccomp-filter.h"
 #include "linux/spawn.h"
 #include "mount-plan.h"
+#include "net/domain-match.h"
+#include "net/proxy-env.h"
+#include "net/proxy.h"
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include "path-resolve.h"
 #include "shared/cleanup.h"
 #include "shared/fs-util.h"
@@ -40,6 +45,8 @@ extern char **environ;
 
 struct srt_manager {
 	struct srt_settings *s;
+	bool network;              /* allowedDomains non-empty: proxied network */
+	struct net_policy policy;  /* when network */
 	struct bwrap_info bwrap;
 	bool probed;
 	char *bwrap_path;
@@ -65,6 +72,9 @@ struct srt_child {
 	struct placeholders *ph;
 	int pty_master;
 	bool own_pidns; /* bwrap is pid 1 of a namespace of ours */
+	struct proxy *proxy;
+	int listeners[4]; /* HTTP v4, v6; SOCKS v4, v6 (sandbox side: 3128, 1080) */
+	struct host *own_addrs;
 };
 
 static void mlog(const srt_manager *m, srt_log_level lvl, const char *fmt, ...) SRT_PRINTF(3, 4);
@@ -115,6 +125,16 @@ SRT_PUBLIC int srt_manager_new(const srt_config *c, srt_manager **ret, srt_error
 		return -ENOMEM;
 	}
 	r = check_enforceable(m, reterr);
+	if (r >= 0 && m->s->allowed_domains && m->s->allowed_domains[0]) {
+		const char *bad = NULL, *reason = NULL;
+		r = net_policy_build(m->s->allowed_domains, m->s->denied_domains, &m->policy, &bad,
+				     &reason);
+		if (r < 0)
+			r = srt_error_set(reterr, SRT_E_CONFIG, r, "network entry '%s': %s",
+					  bad ? bad : "?", reason ? reason : "invalid");
+		else
+			m->network = true;
+	}
 	if (r >= 0)
 		r = manager_probe(m, secure_getenv("PATH"), reterr);
 	if (r < 0) {
@@ -154,6 +174,8 @@ SRT_PUBLIC srt_manager *srt_manager_free(srt_manager *m)
 {
 	if (!m)
 		return NULL;
+	if (m->network)
+		net_policy_free(&m->policy);
 	settings_free(m->s);
 	bwrap_info_done(&m->bwrap);
 	free(m->bwrap_path);
@@ -560,14 +582,12 @@ static int check_enforceable(srt_manager *m, srt_error **reterr)
 {
 	const struct srt_settings *s = m->s;
 
-	if (s->allowed_domains && s->allowed_domains[0])
+	if (s->http_proxy_port || s->socks_proxy_port)
 		return srt_error_set(
 			reterr, SRT_E_UNSUPPORTED, ENOTSUP,
-			"network.allowedDomains lists %zu domain(s), but network access through "
-			"srt's filtering proxy is not implemented in this version. Refusing to run "
-			"with less isolation than the settings ask for. Hint: set "
-			"\"allowedDomains\": [] to run without network",
-			strv_length(s->allowed_domains));
+			"network.httpProxyPort / socksProxyPort (an external proxy) are not "
+			"implemented in this version; refusing to run rather than ignore them. "
+			"Hint: remove them to use srt's own proxy");
 	if (s->enable_weaker_nested_sandbox)
 		mlog(m, SRT_LOG_WARNING,
 		     "enableWeakerNestedSandbox: no private /proc (host processes are visible); "
@@ -576,6 +596,96 @@ static int check_enforceable(srt_manager *m, srt_error **reterr)
 		mlog(m, SRT_LOG_DEBUG, "network.allowUnixSockets applies to macOS only; on Linux "
 				       "use allowAllUnixSockets");
 	return 0;
+}
+
+/* Ports of srt's proxies inside the sandbox's network namespace (the reference's). */
+#define PROXY_HTTP_PORT 3128
+#define PROXY_SOCKS_PORT 1080
+
+static void proxy_log(void *ud, const char *line)
+{
+	mlog(ud, SRT_LOG_DEBUG, "proxy: %s", line);
+}
+
+/* This host's own addresses: an allowed name resolving to one of them is refused. */
+static int own_addresses(struct host **ret, size_t *ret_n)
+{
+	struct ifaddrs *ifa = NULL;
+	struct host *v = NULL;
+	size_t n = 0, cap = 0;
+
+	if (getifaddrs(&ifa) < 0)
+		return -errno;
+	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		const void *a;
+		if (!i->ifa_addr)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET)
+			a = &((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr;
+		else if (i->ifa_addr->sa_family == AF_INET6)
+			a = &((const struct sockaddr_in6 *)(const void *)i->ifa_addr)->sin6_addr;
+		else
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			struct host *nv = realloc(v, nc * sizeof(*v));
+			if (!nv) {
+				free(v);
+				freeifaddrs(ifa);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = nc;
+		}
+		if (host_from_address(i->ifa_addr->sa_family, a, &v[n]) == 0)
+			n++;
+	}
+	freeifaddrs(ifa);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static int start_proxy(srt_manager *m, srt_child *ch, srt_error **reterr)
+{
+	struct proxy_config pc = {
+		.policy = &m->policy,
+		.http_fds = {ch->listeners[0], ch->listeners[1]},
+		.n_http = 2,
+		.socks_fds = {ch->listeners[2], ch->listeners[3]},
+		.n_socks = 2,
+		.log = proxy_log,
+		.log_ud = m,
+	};
+	size_t n_own = 0;
+	int r;
+
+	r = own_addresses(&ch->own_addrs, &n_own);
+	if (r < 0)
+		return srt_error_set(reterr, SRT_E_PROXY, r,
+				     "cannot list this host's addresses: %s", strerror(-r));
+	pc.own = ch->own_addrs;
+	pc.n_own = n_own;
+	r = proxy_start(&pc, &ch->proxy);
+	if (r < 0)
+		return srt_error_set(reterr, SRT_E_PROXY, r, "cannot start the proxy: %s",
+				     strerror(-r));
+	mlog(m, SRT_LOG_DEBUG, "proxy: HTTP on 127.0.0.1/[::1]:%d, SOCKS5 on :%d inside the "
+			       "sandbox's network namespace",
+	     PROXY_HTTP_PORT, PROXY_SOCKS_PORT);
+	return 0;
+}
+
+static void stop_proxy(srt_child *ch)
+{
+	ch->proxy = proxy_stop(ch->proxy);
+	for (size_t i = 0; i < ELEMENTSOF(ch->listeners); i++)
+		if (ch->listeners[i] >= 0) {
+			close(ch->listeners[i]);
+			ch->listeners[i] = -EBADF;
+		}
+	free(ch->own_addrs);
+	ch->own_addrs = NULL;
 }
 
 SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opts *o,
@@ -711,7 +821,8 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 		.n_ops = n_ops,
 		.tmpdir = state,
 		.cwd = cwd,
-		.unshare_net = true,
+		/* with the proxy, the sandbox lives in the network namespace srt creates */
+		.unshare_net = !m->network,
 		.weaker_nested = m->s->enable_weaker_nested_sandbox,
 		.disable_userns = m->bwrap.disable_userns && !m->s->allow_nested_user_namespaces,
 		.tmpfs_size = m->bwrap.size,
@@ -767,6 +878,8 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	if ((r = env_vector_set(&env, "TMPDIR", state)) < 0 ||
 	    (r = env_vector_set(&env, "SANDBOX_RUNTIME", "1")) < 0)
 		goto fail;
+	if (m->network && (r = proxy_env_apply(&env, PROXY_HTTP_PORT, PROXY_SOCKS_PORT)) < 0)
+		goto fail;
 	log_args(m, m->bwrap.path, &args, argv);
 
 	ch = calloc(1, sizeof(*ch));
@@ -777,6 +890,8 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	ch->pidfd = -EBADF;
 	ch->status_fd = -EBADF;
 	ch->pty_master = -EBADF;
+	for (size_t i = 0; i < ELEMENTSOF(ch->listeners); i++)
+		ch->listeners[i] = -EBADF;
 
 	{
 		struct spawn_fds sf = {.src = fds, .n = 3 + n_masks, .stdio = {-1, -1, -1}};
@@ -786,8 +901,16 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 				sf.stdio[2] = pty_slave;
 		}
 		/* A setuid bwrap would lose its privilege inside a user namespace of ours. */
-		pid = spawn_bwrap(m->bwrap.path, bargv, env, &sf, !m->bwrap.setuid, NULL,
-				  &ch->own_pidns, reterr);
+		static const struct netns_listener listen[] = {
+			{AF_INET, PROXY_HTTP_PORT},
+			{AF_INET6, PROXY_HTTP_PORT},
+			{AF_INET, PROXY_SOCKS_PORT},
+			{AF_INET6, PROXY_SOCKS_PORT},
+		};
+		struct spawn_net sn = {.listen = listen, .n = 4, .ret_fds = ch->listeners};
+
+		pid = spawn_bwrap(m->bwrap.path, bargv, env, &sf, !m->bwrap.setuid,
+				  m->network ? &sn : NULL, &ch->own_pidns, reterr);
 		if (pid > 0 && !ch->own_pidns)
 			mlog(m, SRT_LOG_DEBUG, "no pid namespace of srt's own: the sandbox is "
 					       "tied to srt by bwrap --die-with-parent only");
@@ -799,6 +922,16 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	close(status_pipe[1]);
 	status_pipe[1] = -EBADF;
 	ch->pid = pid;
+	if (m->network) {
+		r = start_proxy(m, ch, reterr);
+		if (r < 0) {
+			/* no proxy, no sandbox: never let the command run without its policy */
+			(void)kill(pid, SIGKILL);
+			(void)waitpid(pid, NULL, 0);
+			ch->reaped = true;
+			goto fail_child;
+		}
+	}
 	ch->status_fd = TAKE_FD(status_pipe[0]);
 	(void)fcntl(ch->status_fd, F_SETFL, O_NONBLOCK);
 	ch->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -813,6 +946,10 @@ fail_sys:
 			  strerror(-r));
 fail:
 	free(ch);
+	ch = NULL;
+fail_child:
+	if (ch)
+		srt_child_free(ch);
 out:
 	if (status_pipe[0] >= 0)
 		close(status_pipe[0]);
@@ -958,6 +1095,7 @@ SRT_PUBLIC int srt_child_wait(srt_child *ch, int *ret_status, srt_error **reterr
 	if (ch->status_fd >= 0)
 		(void)fcntl(ch->status_fd, F_SETFL, 0); /* bwrap is gone: read to EOF */
 	status_drain(ch);
+	stop_proxy(ch);
 	ch->ph = placeholders_close(ch->ph);
 
 	/* bwrap reports "exit-code" only when the command was really executed. */
@@ -991,6 +1129,7 @@ SRT_PUBLIC srt_child *srt_child_free(srt_child *ch)
 		close(ch->pidfd);
 	if (ch->pty_master >= 0)
 		close(ch->pty_master);
+	stop_proxy(ch);
 	placeholders_close(ch->ph);
 	buf_free(&ch->status);
 	free(ch);
