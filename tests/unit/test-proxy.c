@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -442,6 +443,65 @@ int main(void)
 		read_all(fd, buf, sizeof(buf), IO_TIMEOUT_MS);
 		like_str(buf, BODY, "tunnel outlives the handshake timeout");
 		close(fd);
+	}
+
+	/* out of descriptors: accept() fails with EMFILE while the listener stays readable; the
+	 * proxy must pause instead of spinning, and serve again once descriptors are free */
+	{
+		struct rlimit saved, low;
+		struct rusage r0, r1;
+		int fds[16], nfd = 0, maxfd = 0, fillers[256], nfill = 0;
+		long cpu_ms;
+
+		for (int fd = 0; fd < 4096; fd++)
+			if (fcntl(fd, F_GETFD) >= 0)
+				maxfd = fd;
+		getrlimit(RLIMIT_NOFILE, &saved);
+		low = saved;
+		low.rlim_cur = (rlim_t)maxfd + 1;
+		setrlimit(RLIMIT_NOFILE, &low);
+		/* fill every free slot below the limit, then free exactly one for the client */
+		while (nfill < 256) {
+			int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				break;
+			fillers[nfill++] = fd;
+		}
+		if (nfill > 0)
+			close(fillers[--nfill]);
+		{
+			int fd = connect_lo(http_port); /* takes the last slot: the proxy has none */
+			if (fd >= 0)
+				fds[nfd++] = fd;
+		}
+		usleep(100000);
+		getrusage(RUSAGE_SELF, &r0);
+		usleep(300000);
+		getrusage(RUSAGE_SELF, &r1);
+		cpu_ms = (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) * 1000 +
+			 (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1000 +
+			 (r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) * 1000 +
+			 (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1000;
+		ok(log_has("pausing new connections"), "EMFILE on accept: the proxy pauses listening");
+		ok(cpu_ms < 150, "and does not spin meanwhile (%ld ms CPU in 300 ms)", cpu_ms);
+		for (int i = 0; i < nfd; i++)
+			close(fds[i]);
+		for (int i = 0; i < nfill; i++)
+			close(fillers[i]);
+		setrlimit(RLIMIT_NOFILE, &saved);
+		usleep(300000);
+		n = snprintf(req, sizeof(req), "CONNECT 127.0.0.1:%u HTTP/1.1\r\n\r\n",
+			     origin_port);
+		{
+			int fd = connect_lo(http_port);
+			size_t got;
+
+			(void)!send(fd, req, (size_t)n, MSG_NOSIGNAL);
+			got = read_all(fd, buf, sizeof(RESP_200), IO_TIMEOUT_MS);
+			ok(got == sizeof(RESP_200) - 1 && strcmp(buf, RESP_200) == 0,
+			   "after descriptors are free again, new connections are served");
+			close(fd);
+		}
 	}
 
 	p = proxy_stop(p);

@@ -108,6 +108,7 @@ struct proxy {
 	struct ep_item wake, res_item;
 	struct ep_item listeners[2 * PROXY_MAX_LISTENERS];
 	size_t n_listeners;
+	uint64_t accept_paused_until; /* 0, or when to listen again after EMFILE and the like */
 	struct resolver *res;
 
 	struct conn *conns, *zombies;
@@ -116,6 +117,9 @@ struct proxy {
 	pthread_t thread;
 	bool thread_started;
 };
+
+/* How long new connections wait after accept() ran out of descriptors or memory. */
+#define ACCEPT_PAUSE_MS 100
 
 static uint64_t now_ms(void)
 {
@@ -642,6 +646,16 @@ static void on_conn_event(struct conn *c, bool upstream, uint32_t events)
 	}
 }
 
+/* Out of descriptors or memory, accept() fails while the listener stays readable: stop
+ * listening for a moment instead of spinning, and keep serving the open connections. */
+static void listeners_set(struct proxy *p, bool on)
+{
+	for (size_t i = 0; i < p->n_listeners; i++) {
+		struct epoll_event ev = {.events = on ? EPOLLIN : 0, .data.ptr = &p->listeners[i]};
+		(void)epoll_ctl(p->epfd, EPOLL_CTL_MOD, p->listeners[i].fd, &ev);
+	}
+}
+
 static void on_accept(struct proxy *p, struct ep_item *l)
 {
 	for (int i = 0; i < 64; i++) {
@@ -651,8 +665,15 @@ static void on_accept(struct proxy *p, struct ep_item *l)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				plog(p, "accept failed: %s; pausing new connections",
+				     strerror(errno));
+				listeners_set(p, false);
+				p->accept_paused_until = now_ms() + ACCEPT_PAUSE_MS;
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
 				plog(p, "accept failed: %s", strerror(errno));
+			}
 			return;
 		}
 		if (p->n_conns >= PROXY_MAX_CONNECTIONS) {
@@ -751,7 +772,13 @@ static void *proxy_thread(void *arg)
 	uint64_t next_sweep = now_ms() + SWEEP_INTERVAL_MS;
 
 	for (;;) {
-		int n = epoll_wait(p->epfd, evs, EVENTS_PER_WAIT, SWEEP_INTERVAL_MS);
+		int n = epoll_wait(p->epfd, evs, EVENTS_PER_WAIT,
+				   p->accept_paused_until ? ACCEPT_PAUSE_MS : SWEEP_INTERVAL_MS);
+
+		if (p->accept_paused_until && now_ms() >= p->accept_paused_until) {
+			p->accept_paused_until = 0;
+			listeners_set(p, true);
+		}
 
 		if (n < 0 && errno != EINTR)
 			break;
