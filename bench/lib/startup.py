@@ -119,6 +119,12 @@ def main():
             "--", "true"]
     srt_true = [a.srt, "true"]
     srt_rules = [a.srt, "--settings", spath, "true"]
+    # (f): the default filesystem rules, with the network through srt's proxy
+    npath = os.path.join(a.workdir, "settings-net.json")
+    with open(npath, "w") as f:
+        json.dump({"network": {"allowedDomains": ["example.com"], "deniedDomains": []},
+                   "filesystem": {"denyRead": [], "allowWrite": [], "denyWrite": []}}, f)
+    srt_net = [a.srt, "--settings", npath, "true"]
 
     # The bwrap command srt runs for (c), from its debug output.
     st, lines = bl.srt_debug(a.srt, ["--settings", spath, "true"], proj, env)
@@ -161,13 +167,15 @@ def main():
           f" (no seccomp filter); each --ro-bind-data reads its own fd open on /dev/null;"
           f" run on a copy of the project where srt's placeholders exist")
     print("  (e) = (b)'s bwrap argv without --seccomp and --json-status-fd")
+    print("  (f) = (b) with allowedDomains: srt's network namespace, listeners and proxy thread")
     print(flush=True)
 
     try:
         results = {}
         for key, name, argv in (("a", "(a) bare bwrap true", bare),
                                 ("b", "(b) srt true (default settings)", srt_true),
-                                ("c", f"(c) srt --settings <{n_rules} rules> true", srt_rules)):
+                                ("c", f"(c) srt --settings <{n_rules} rules> true", srt_rules),
+                                ("f", "(f) srt true with allowedDomains (proxy)", srt_net)):
             results[key] = bl.hyperfine(name, argv, a.runs, a.warmup, cwd=proj, env=env,
                                         json_dir=a.json_dir)
         created = create_placeholders(placeholders)
@@ -191,7 +199,7 @@ def main():
     ra, rd = results["a"], results["d"]
     same = {"b": results["e"], "c": rd}
     rows = []
-    for k in "abcde":
+    for k in "abcdef":
         r = results[k]
         rows.append([r.name, f"{r.median:.2f}", f"{r.p90:.2f}", bl.fmt_ratio(r.median, ra.median),
                      bl.fmt_ratio(r.median, same[k].median) if k in same else ""])
@@ -202,6 +210,9 @@ def main():
     print(f"startup: srt true / bare bwrap = {rb.median / ra.median:.2f}x"
           f" (median {rb.median:.1f} ms vs {ra.median:.1f} ms)")
     print(f"startup: srt {n_rules} rules / bare bwrap same mounts = {rc.median / rd.median:.2f}x")
+    rf = results["f"]
+    print(f"startup: srt true with network / bare bwrap = {rf.median / ra.median:.2f}x"
+          f" (median {rf.median:.1f} ms)")
 
 
 if __name__ == "__main__":
