@@ -100,9 +100,10 @@ static int load_settings(const char *explicit_path, srt_config **ret, bool debug
 		}
 	} else {
 		struct stat st;
+		int sr = def ? stat(def, &st) : -1;
 
-		if (!def || (stat(def, &st) < 0 && errno == ENOENT) ||
-		    (stat(def, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)) {
+		if (!def || (sr < 0 && errno == ENOENT) ||
+		    (sr == 0 && S_ISREG(st.st_mode) && st.st_size == 0)) {
 			/* No default file (or the empty mount point srt itself puts there while
 			 * another sandbox runs): the embedded default holds no rule to drop. */
 			if (debug)

@@ -273,6 +273,7 @@ struct build {
 	struct mount_plan plan;
 	const char *home;
 	const char *cwd;
+	const char *state; /* the per-user state directory (state_dir_ensure()) */
 	struct placeholders *ph;
 	srt_error **reterr;
 };
@@ -404,15 +405,9 @@ static int build_plan(struct build *b)
 
 	/* The state directory: placeholder journals and locks (placeholders.h). Opening it also
 	 * finishes what runs that are gone left behind. */
-	{
-		_cleanup_free_ char *state = NULL;
-		r = state_dir_ensure(&state, b->reterr);
-		if (r < 0)
-			return r;
-		r = placeholders_open(state, &b->ph, b->reterr);
-		if (r < 0)
-			return r;
-	}
+	r = placeholders_open(b->state, &b->ph, b->reterr);
+	if (r < 0)
+		return r;
 
 	/* User write roots first: a default write path that the user lists too keeps the
 	 * user's label (and so gets placeholders, below). */
@@ -764,6 +759,13 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 		}
 	}
 
+	/* Holds the placeholder journals and locks, the filter cache, and is the mount point of
+	 * the private TMPDIR (a tmpfs over it hides its content inside). */
+	r = state_dir_ensure(&state, reterr);
+	if (r < 0)
+		goto fail;
+	b.state = state;
+
 	r = build_plan(&b);
 	if (r < 0)
 		goto fail;
@@ -792,11 +794,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 						 : "hidden",
 		     ops[i].path, ops[i].why ? ops[i].why : "", ops[i].pin ? ", pin" : "");
 
-	/* Private TMPDIR: a tmpfs over the per-user state directory (its own content, the
-	 * placeholder journals, stays invisible inside). */
-	r = state_dir_ensure(&state, reterr);
-	if (r < 0)
-		goto fail;
+	/* The private TMPDIR must be reachable even inside a masked directory. */
 	for (size_t i = 0; i < n_ops; i++)
 		if (ops[i].kind == OP_MASK_DIR && path_is_under(state, ops[i].path))
 			ops[i].traverse = true;

@@ -124,6 +124,17 @@ srt_run -s "$S4" true
 is "$RC" 1 "cwd hidden by denyRead: refused with status 1"
 like "$ERR" "working directory" "the message names the working directory"
 
+# a settings path that cannot be resolved for another reason than "missing" (a symlink loop)
+# refuses to run instead of dropping the rule
+ln -s loop-b "$T/loop-a"
+ln -s loop-a "$T/loop-b"
+settings "$T/loop.json" '{"denyRead":["'"$T"'/loop-a"],"allowWrite":[],"denyWrite":[]}'
+srt_run -s "$T/loop.json" touch "$T/proj/ran-loop"
+is "$RC" 1 "denyRead entry in a symlink loop: refused (status 1)"
+like "$ERR" "cannot be resolved: Too many levels of symbolic links" "and says why"
+[ ! -e "$T/proj/ran-loop" ]
+ok $? "nothing ran"
+
 after=$(host_snapshot "$T/outside")
 is "$after" "$before" "nothing outside the write root changed on the host"
 done_testing
