@@ -34,25 +34,6 @@ int srt_error_set(srt_error **reterr, srt_code code, int errnum, const char *fmt
 	return e ? -e : -EINVAL;
 }
 
-void srt_error_wrap(srt_error **reterr, const char *fmt, ...)
-{
-	char *prefix, *msg = NULL;
-	va_list ap;
-
-	if (!reterr || !*reterr)
-		return;
-	va_start(ap, fmt);
-	prefix = vformat(fmt, ap);
-	va_end(ap);
-	if (!prefix)
-		return;
-	if (asprintf(&msg, "%s: %s", prefix, (*reterr)->message ? (*reterr)->message : "") >= 0) {
-		free((*reterr)->message);
-		(*reterr)->message = msg;
-	}
-	free(prefix);
-}
-
 SRT_PUBLIC srt_code srt_error_code(const srt_error *e)
 {
 	return e ? e->code : SRT_OK;

@@ -16,6 +16,3 @@ struct srt_error {
  * errnum may be given negative or positive. */
 int srt_error_set(srt_error **reterr, srt_code code, int errnum, const char *fmt, ...)
 	SRT_PRINTF(4, 5);
-
-/* Prefixes the message of *reterr with "prefix: " (no-op when there is no error). */
-void srt_error_wrap(srt_error **reterr, const char *fmt, ...) SRT_PRINTF(2, 3);

@@ -98,19 +98,6 @@ enum access_state plan_access(const struct mount_plan *p, const char *path)
 	return (w && w->kind == RULE_ALLOW_WRITE) ? ACCESS_RW : ACCESS_RO;
 }
 
-const char *access_state_name(enum access_state s)
-{
-	switch (s) {
-	case ACCESS_HIDDEN:
-		return "hidden";
-	case ACCESS_RO:
-		return "read-only";
-	case ACCESS_RW:
-		return "read-write";
-	}
-	return "?";
-}
-
 struct point {
 	char *path;
 	enum node_type type;

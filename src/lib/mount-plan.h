@@ -79,5 +79,3 @@ int plan_compile(const struct mount_plan *p, struct mount_op **ret_ops, size_t *
 
 void mount_ops_free(struct mount_op *ops, size_t n);
 void plan_free(struct mount_plan *p);
-
-const char *access_state_name(enum access_state s);

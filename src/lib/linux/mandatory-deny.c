@@ -36,7 +36,7 @@ static const struct {
 	{"settings.local.json", NODE_OTHER},
 };
 
-bool mandatory_is_dangerous_file(const char *name)
+static bool mandatory_is_dangerous_file(const char *name)
 {
 	for (size_t i = 0; i < ELEMENTSOF(dangerous_files); i++)
 		if (strcmp(name, dangerous_files[i]) == 0)

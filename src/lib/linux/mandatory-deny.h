@@ -29,6 +29,3 @@ typedef int (*mandatory_add_fn)(void *userdata, const char *path, enum node_type
  * -E2BIG when MANDATORY_SCAN_MAX_ENTRIES is exceeded, or another -errno. */
 long mandatory_deny_scan(const char *root, const struct mandatory_opts *o, mandatory_add_fn add,
 			 void *userdata);
-
-/* Whether `name` (one path component) is a protected file name (".bashrc", ...). */
-bool mandatory_is_dangerous_file(const char *name);

@@ -385,11 +385,6 @@ fail:
 			     path, strerror(errno));
 }
 
-size_t placeholders_count(const struct placeholders *ph)
-{
-	return ph ? ph->count : 0;
-}
-
 struct placeholders *placeholders_close(struct placeholders *ph)
 {
 	if (!ph)

@@ -34,9 +34,6 @@ int placeholders_create(struct placeholders *ph, const char *path, enum node_typ
  * check the path's existence after this call. */
 int placeholders_use(struct placeholders *ph, const char *path);
 
-/* Number of placeholders this run created. */
-size_t placeholders_count(const struct placeholders *ph);
-
 /* Removes this run's placeholders that no other sandbox mounts, finishes the work of dead
  * runs, releases every lock. NULL is fine. Returns NULL. */
 struct placeholders *placeholders_close(struct placeholders *ph);
