@@ -11,6 +11,7 @@ pkgs=(
 	bubblewrap
 	# tests: real clients and tools used by the integration suite
 	python3 git curl util-linux bsdutils passwd procps coreutils findutils
+	openssh-server openssh-client
 	# fuzzing (libFuzzer comes with clang's runtime)
 	clang libclang-rt-14-dev
 	# benchmarks

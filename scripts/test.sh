@@ -54,8 +54,9 @@ if [ "$(id -u)" -eq 0 ]; then
 	user=srt-test
 	id "$user" >/dev/null 2>&1 || useradd -m -s /bin/bash "$user"
 	D=$(mktemp -d /tmp/srt-ci-user.XXXXXX)
-	mkdir -p "$D/cli" "$D/lib" "$D/tests"
+	mkdir -p "$D/cli" "$D/lib" "$D/tests" "$D/connect"
 	cp "$B/src/cli/srt" "$D/cli/"
+	cp "$B/src/connect/srt-connect" "$D/connect/"
 	find "$B/src/lib" -maxdepth 1 -name "libsrt.so*" ! -name "*.p" -exec cp -P {} "$D/lib/" \;
 	cp "$B/tests/helpers/srt-probe" "$D/"
 	cp -r tests/integration tests/data "$D/tests/"
@@ -67,6 +68,7 @@ if [ "$(id -u)" -eq 0 ]; then
 		out=$(cd / && setpriv --reuid="$user" --regid="$user" --init-groups \
 			env -i HOME="$uhome" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
 			SRT="$D/cli/srt" SRT_PROBE="$D/srt-probe" SRT_TEST_DATA="$D/tests/data" \
+			SRT_CONNECT="$D/connect/srt-connect" \
 			SRT_TESTS_DIR="$D/tests/integration" SRT_TESTS_MUST_WORK=1 \
 			UBSAN_OPTIONS="$UBSAN_OPTIONS" ASAN_OPTIONS="$ASAN_OPTIONS" \
 			timeout 300 bash "$D/tests/integration/$name" 2>"$D/$name.err")
