@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Pure HTTP/1.x request-head parser and helpers (see http-parse.h).
+/* Pure HTTP/1.x request- and response-head parser, framing helpers and head builders (see
+ * http-parse.h).
  *
  * The shape (a pure function over a caller buffer, slices into it, -2 for "need more") follows
  * picohttpparser; the code is our own. Strictness decisions, each against a known class of
@@ -24,6 +25,39 @@
  *    re-validated by the helpers or by the proxy's host check, which refuses 8-bit.
  *  - Limits: HTTP_MAX_HEAD bytes (the whole head, final CRLF CRLF included) and
  *    HTTP_MAX_HEADERS fields, both → HTTP_TOO_LARGE.
+ *
+ * Responses (the upstream server is untrusted too, and the proxy must agree with the client on
+ * where each response ends):
+ *
+ *  - The field grammar, the limits and "CRLF only" are the same as for requests. RFC 9112 §2.2
+ *    lets a recipient accept a bare LF; we refuse it in responses as well (HTTP_BAD, the proxy
+ *    answers 502). The proxy rebuilds the head it sends to the client, so a lenient reading
+ *    would not leak to the client; but where a head with bare LFs ends (and hence where the
+ *    body starts) is exactly what a differential between us and the server would be about,
+ *    and every mainstream server sends CRLF.
+ *  - Status line: "HTTP/1.0" or "HTTP/1.1" byte for byte, one SP, exactly three digits
+ *    100-599 (no sign, "20", "2000", "099", "600" refused), then SP and a reason phrase of
+ *    HTAB/SP/VCHAR/obs-text, or CRLF directly. The SP before an empty reason is required by
+ *    RFC 9112 §4 but some servers omit it; accepting that is harmless because the status line
+ *    is rebuilt (always with the SP) before the client sees it. No empty lines before the
+ *    status line (leftovers of a previous body mean the framing was misread).
+ *  - Body framing (http_response_body()): RFC 9112 §6.3 in its order, but refusing instead of
+ *    resolving every case in which two parsers could disagree: Transfer-Encoding together with
+ *    Content-Length (§6.3 item 3 says TE wins; we refuse, as nginx does for requests),
+ *    Transfer-Encoding in HTTP/1.0, two Transfer-Encoding fields (a client that reads only one
+ *    of them would see another list), "chunked" twice or not last, and "gzip, chunked" (a
+ *    coding the server was never offered: TE is hop-by-hop and stripped from requests).
+ *    A list without "chunked" is close-delimited, as §6.3 item 4 says; the client sees the same
+ *    Transfer-Encoding field and the connection close, so it cannot read it otherwise.
+ *    HEAD, 1xx, 204 and 304 responses have no body whatever the fields say (items 1 and 2).
+ *  - Connection options: the same hop-by-hop rule as for requests; in particular an upstream
+ *    cannot make the proxy drop its own Content-Length or Transfer-Encoding ("Connection:
+ *    content-length"), so the client always sees the framing fields the proxy acted on.
+ *
+ * Builders (http_build_forward_request/response()): the output is made only of bytes the
+ * parsers accepted and is re-validated on the way (tokens, field bytes, host rules for the
+ * authority), so no CR, LF or NUL can be injected; "Name:value" is written "Name: value";
+ * nothing is ever written at or past out + out_size.
  *
  * Errors are reported as soon as the offending byte is seen, even if the head is incomplete:
  * a hostile client cannot hold a connection open with a head that is already known to be bad.
@@ -203,15 +237,12 @@ static int parse_field_line(struct cursor *c, struct http_header *h)
 	return expect_crlf(c);
 }
 
-static int parse_head(struct cursor *c, struct http_request *r)
+/* The field lines after the start line, up to and including the empty line. */
+static int parse_fields(struct cursor *c, struct http_header *headers, size_t *n_headers)
 {
 	int k;
 
-	k = parse_request_line(c, r);
-	if (k < 0)
-		return k;
-
-	r->n_headers = 0;
+	*n_headers = 0;
 	for (;;) {
 		if (c->i >= c->end)
 			return HTTP_INCOMPLETE;
@@ -219,36 +250,129 @@ static int parse_head(struct cursor *c, struct http_request *r)
 			return expect_crlf(c); /* the empty line ending the head */
 		if (is_ows(c->p[c->i]))
 			return HTTP_BAD; /* obs-fold, or whitespace before the first field */
-		if (r->n_headers >= HTTP_MAX_HEADERS)
+		if (*n_headers >= HTTP_MAX_HEADERS)
 			return HTTP_TOO_LARGE;
-		k = parse_field_line(c, &r->headers[r->n_headers]);
+		k = parse_field_line(c, &headers[*n_headers]);
 		if (k < 0)
 			return k;
-		r->n_headers++;
+		(*n_headers)++;
 	}
+}
+
+/* The cursor both parsers use: at most HTTP_MAX_HEAD bytes are ever looked at. */
+static struct cursor head_cursor(const char *buf, size_t len)
+{
+	return (struct cursor){
+		.p = (const unsigned char *)buf,
+		.i = 0,
+		.end = len < HTTP_MAX_HEAD ? len : HTTP_MAX_HEAD,
+	};
+}
+
+/* Running out of bytes within the first HTTP_MAX_HEAD means "read more", beyond it "too large". */
+static int head_result(int k, size_t len, const struct cursor *c)
+{
+	if (k == HTTP_INCOMPLETE)
+		return len >= HTTP_MAX_HEAD ? HTTP_TOO_LARGE : HTTP_INCOMPLETE;
+	if (k < 0)
+		return k;
+	return (int)c->i;
 }
 
 int http_parse_request(const char *buf, size_t len, struct http_request *ret)
 {
 	struct http_request r;
-	struct cursor c = {
-		.p = (const unsigned char *)buf,
-		.i = 0,
-		.end = len < HTTP_MAX_HEAD ? len : HTTP_MAX_HEAD,
-	};
+	struct cursor c = head_cursor(buf, len);
 	int k;
 
 	if (!ret || (!buf && len > 0))
 		return HTTP_BAD;
 
-	k = parse_head(&c, &r);
-	if (k == HTTP_INCOMPLETE)
-		return len >= HTTP_MAX_HEAD ? HTTP_TOO_LARGE : HTTP_INCOMPLETE;
-	if (k < 0)
-		return k;
+	k = parse_request_line(&c, &r);
+	if (k == 0)
+		k = parse_fields(&c, r.headers, &r.n_headers);
+	k = head_result(k, len, &c);
+	if (k > 0)
+		*ret = r;
+	return k;
+}
 
-	*ret = r;
-	return (int)c.i;
+/* ---- response head --------------------------------------------------------------------- */
+
+static int parse_status_line(struct cursor *c, struct http_response *r)
+{
+	static const char version[] = "HTTP/1.";
+	size_t start;
+	int status = 0;
+
+	for (size_t k = 0; k < sizeof(version) - 1; k++, c->i++) {
+		if (c->i >= c->end)
+			return HTTP_INCOMPLETE;
+		if (c->p[c->i] != (unsigned char)version[k])
+			return HTTP_BAD;
+	}
+	if (c->i >= c->end)
+		return HTTP_INCOMPLETE;
+	if (c->p[c->i] != '0' && c->p[c->i] != '1')
+		return HTTP_BAD;
+	r->minor_version = c->p[c->i] - '0';
+	c->i++;
+
+	if (c->i >= c->end)
+		return HTTP_INCOMPLETE;
+	if (c->p[c->i] != ' ')
+		return HTTP_BAD;
+	c->i++;
+
+	/* exactly three digits, the first 1-5: "099" and "600" fail at their first digit */
+	for (int k = 0; k < 3; k++, c->i++) {
+		unsigned char ch;
+
+		if (c->i >= c->end)
+			return HTTP_INCOMPLETE;
+		ch = c->p[c->i];
+		if (ch < (k == 0 ? '1' : '0') || ch > (k == 0 ? '5' : '9'))
+			return HTTP_BAD;
+		status = status * 10 + (ch - '0');
+	}
+	r->status = status;
+
+	if (c->i >= c->end)
+		return HTTP_INCOMPLETE;
+	if (c->p[c->i] == '\r') {
+		/* "HTTP/1.1 200\r\n": no SP, empty reason (see the top of this file) */
+		r->reason = (struct http_slice){ (const char *)c->p + c->i, 0 };
+		return expect_crlf(c);
+	}
+	if (c->p[c->i] != ' ')
+		return HTTP_BAD; /* a fourth digit, or anything else glued to the status */
+	c->i++;
+
+	/* reason-phrase: kept exactly as sent, whitespace included (it is not interpreted);
+	 * stops at CR (checked by expect_crlf) or at a refused byte: NUL, CTL, bare LF */
+	start = c->i;
+	while (c->i < c->end && is_field_char(c->p[c->i]))
+		c->i++;
+	r->reason = (struct http_slice){ (const char *)c->p + start, c->i - start };
+	return expect_crlf(c);
+}
+
+int http_parse_response(const char *buf, size_t len, struct http_response *ret)
+{
+	struct http_response r;
+	struct cursor c = head_cursor(buf, len);
+	int k;
+
+	if (!ret || (!buf && len > 0))
+		return HTTP_BAD;
+
+	k = parse_status_line(&c, &r);
+	if (k == 0)
+		k = parse_fields(&c, r.headers, &r.n_headers);
+	k = head_result(k, len, &c);
+	if (k > 0)
+		*ret = r;
+	return k;
 }
 
 /* ---- targets --------------------------------------------------------------------------- */
@@ -449,22 +573,32 @@ int http_parse_absolute_uri(struct http_slice target, struct http_slice *ret_hos
 
 /* ---- headers --------------------------------------------------------------------------- */
 
-size_t http_find_header(const struct http_request *r, const char *name, struct http_slice *ret)
+size_t http_find_field(const struct http_header *headers, size_t n_headers, const char *name,
+		       struct http_slice *ret)
 {
 	struct http_slice first = { NULL, 0 };
 	size_t n = 0;
 
-	if (r && name) {
-		for (size_t i = 0; i < r->n_headers && i < HTTP_MAX_HEADERS; i++) {
-			if (!slice_eq_nocase(r->headers[i].name, name))
+	if (headers && name) {
+		for (size_t i = 0; i < n_headers; i++) {
+			if (!slice_eq_nocase(headers[i].name, name))
 				continue;
 			if (n++ == 0)
-				first = r->headers[i].value;
+				first = headers[i].value;
 		}
 	}
 	if (ret)
 		*ret = first;
 	return n;
+}
+
+size_t http_find_header(const struct http_request *r, const char *name, struct http_slice *ret)
+{
+	if (!r)
+		return http_find_field(NULL, 0, name, ret);
+	return http_find_field(r->headers, r->n_headers < HTTP_MAX_HEADERS ? r->n_headers :
+									      HTTP_MAX_HEADERS,
+			       name, ret);
 }
 
 /* Content-Length = 1*DIGIT, here without a leading zero (except "0") so that no downstream
@@ -552,7 +686,137 @@ int http_request_body(const struct http_request *r, enum http_body_kind *ret_kin
 	return 0;
 }
 
-bool http_header_is_hop_by_hop(const struct http_request *r, struct http_slice name)
+/* The coding list of a response's single Transfer-Encoding field (see http_response_body()). */
+static int response_coding(struct http_slice v, enum http_body_kind *ret)
+{
+	size_t start = 0, n_codings = 0, n_chunked = 0;
+	bool last_is_chunked = false;
+
+	if (!v.p)
+		return -EINVAL;
+	for (size_t i = 0; i <= v.len; i++) {
+		struct http_slice e;
+
+		if (i < v.len && v.p[i] != ',')
+			continue;
+		e = slice_trim_ows((struct http_slice){ v.p + start, i - start });
+		/* an empty element or a parameter (';' is not a tchar) is refused */
+		if (e.len == 0)
+			return -EINVAL;
+		for (size_t k = 0; k < e.len; k++)
+			if (!is_tchar((unsigned char)e.p[k]))
+				return -EINVAL;
+		n_codings++;
+		last_is_chunked = slice_eq_nocase(e, "chunked");
+		if (last_is_chunked)
+			n_chunked++;
+		start = i + 1;
+	}
+
+	if (n_chunked == 0) {
+		*ret = HTTP_BODY_CLOSE; /* RFC 9112 §6.3 item 4: read until the server closes */
+		return 0;
+	}
+	if (n_chunked > 1 || !last_is_chunked)
+		return -EINVAL;
+	if (n_codings > 1)
+		return -EOPNOTSUPP;
+	*ret = HTTP_BODY_CHUNKED;
+	return 0;
+}
+
+int http_response_body(const struct http_response *r, bool request_was_head,
+		       enum http_body_kind *ret_kind, uint64_t *ret_length)
+{
+	enum http_body_kind kind;
+	struct http_slice te, cl;
+	size_t n, n_te, n_cl;
+	uint64_t length;
+	int k;
+
+	if (!r || !ret_kind || !ret_length || r->status < 100 || r->status > 599)
+		return -EINVAL;
+
+	/* RFC 9112 §6.3 items 1 and 2: the head ends the message, whatever the fields say */
+	if (request_was_head || r->status < 200 || r->status == 204 || r->status == 304) {
+		*ret_kind = HTTP_BODY_NONE;
+		*ret_length = 0;
+		return 0;
+	}
+
+	n = r->n_headers < HTTP_MAX_HEADERS ? r->n_headers : HTTP_MAX_HEADERS;
+	n_te = http_find_field(r->headers, n, "Transfer-Encoding", &te);
+	n_cl = http_find_field(r->headers, n, "Content-Length", &cl);
+
+	if (n_te > 0) {
+		/* TE with CL: RFC 9112 §6.3 item 3 lets TE win, but a client or cache that reads
+		 * CL would frame differently; TE in HTTP/1.0 is faulty framing (§6.1); two TE
+		 * fields could be read as different lists. All refused. */
+		if (n_cl > 0 || n_te > 1 || r->minor_version != 1)
+			return -EINVAL;
+		k = response_coding(te, &kind);
+		if (k < 0)
+			return k;
+		*ret_kind = kind;
+		*ret_length = 0;
+		return 0;
+	}
+
+	if (n_cl > 0) {
+		if (n_cl > 1)
+			return -EINVAL; /* even if identical (RFC 9110 §8.6 would allow it) */
+		k = parse_content_length(cl, &length);
+		if (k < 0)
+			return k;
+		*ret_kind = HTTP_BODY_LENGTH;
+		*ret_length = length;
+		return 0;
+	}
+
+	*ret_kind = HTTP_BODY_CLOSE; /* RFC 9112 §6.3 item 8 */
+	*ret_length = 0;
+	return 0;
+}
+
+/* Calls fn(opt, userdata) for every element of every Connection field, OWS-trimmed; empty
+ * elements ("a,,b", RFC 9110 §5.6.1) are passed too and match nothing. Stops when fn returns
+ * true and returns true then. */
+static bool connection_any(const struct http_header *headers, size_t n_headers,
+			   bool (*fn)(struct http_slice opt, const void *userdata),
+			   const void *userdata)
+{
+	if (!headers)
+		return false;
+	for (size_t i = 0; i < n_headers; i++) {
+		struct http_slice v = headers[i].value;
+		size_t start = 0;
+
+		if (!slice_eq_nocase(headers[i].name, "Connection") || !v.p)
+			continue;
+		for (size_t k = 0; k <= v.len; k++) {
+			if (k < v.len && v.p[k] != ',')
+				continue;
+			if (fn(slice_trim_ows((struct http_slice){ v.p + start, k - start }),
+			       userdata))
+				return true;
+			start = k + 1;
+		}
+	}
+	return false;
+}
+
+static bool option_is_slice(struct http_slice opt, const void *userdata)
+{
+	return slices_eq_nocase(opt, *(const struct http_slice *)userdata);
+}
+
+static bool option_is_literal(struct http_slice opt, const void *userdata)
+{
+	return slice_eq_nocase(opt, userdata);
+}
+
+bool http_field_is_hop_by_hop(const struct http_header *headers, size_t n_headers,
+			      struct http_slice name)
 {
 	/* RFC 9110 §7.6.1 plus the de-facto Proxy-Connection and Keep-Alive; Transfer-Encoding
 	 * is deliberately absent (see http-parse.h). */
@@ -574,29 +838,182 @@ bool http_header_is_hop_by_hop(const struct http_request *r, struct http_slice n
 	for (size_t i = 0; i < sizeof(protected) / sizeof(protected[0]); i++)
 		if (slice_eq_nocase(name, protected[i]))
 			return false;
-	if (!r)
-		return false;
 
 	/* Connection = #connection-option: comma-separated tokens with OWS, empty elements
 	 * allowed; every Connection field counts. */
-	for (size_t i = 0; i < r->n_headers && i < HTTP_MAX_HEADERS; i++) {
-		struct http_slice v = r->headers[i].value;
-		size_t start = 0;
+	return connection_any(headers, n_headers, option_is_slice, &name);
+}
 
-		if (!slice_eq_nocase(r->headers[i].name, "Connection"))
-			continue;
-		for (size_t k = 0; k <= v.len; k++) {
-			struct http_slice opt;
+bool http_header_is_hop_by_hop(const struct http_request *r, struct http_slice name)
+{
+	if (!r)
+		return http_field_is_hop_by_hop(NULL, 0, name);
+	return http_field_is_hop_by_hop(r->headers,
+					r->n_headers < HTTP_MAX_HEADERS ? r->n_headers :
+									  HTTP_MAX_HEADERS,
+					name);
+}
 
-			if (k < v.len && v.p[k] != ',')
-				continue;
-			opt = slice_trim_ows((struct http_slice){ v.p + start, k - start });
-			if (slices_eq_nocase(name, opt))
-				return true;
-			start = k + 1;
-		}
-	}
+bool http_wants_close(const struct http_header *headers, size_t n_headers, int minor_version)
+{
+	if (connection_any(headers, n_headers, option_is_literal, "close"))
+		return true;
+	/* HTTP/1.0 connections are not persistent unless the peer asks (RFC 9112 §9.3) */
+	if (minor_version != 1)
+		return !connection_any(headers, n_headers, option_is_literal, "keep-alive");
 	return false;
+}
+
+/* ---- head builders --------------------------------------------------------------------- */
+
+/* Appends to out[0..size); once something does not fit, nothing more is written. */
+struct writer {
+	char *out;
+	size_t size, len;
+	bool full;
+};
+
+static void put(struct writer *w, const char *s, size_t n)
+{
+	if (w->full || n > w->size - w->len) {
+		w->full = true;
+		return;
+	}
+	if (n > 0)
+		memcpy(w->out + w->len, s, n);
+	w->len += n;
+}
+
+static void put_str(struct writer *w, const char *s)
+{
+	put(w, s, strlen(s));
+}
+
+static void put_slice(struct writer *w, struct http_slice s)
+{
+	put(w, s.p, s.len);
+}
+
+static struct writer writer_new(char *out, size_t out_size)
+{
+	/* the result must fit a ssize_t */
+	return (struct writer){ .out = out, .size = out_size < SSIZE_MAX ? out_size : SSIZE_MAX };
+}
+
+static ssize_t writer_result(const struct writer *w)
+{
+	return w->full ? -ENOBUFS : (ssize_t)w->len;
+}
+
+static bool slice_all(struct http_slice s, bool (*pred)(unsigned char))
+{
+	if (!s.p)
+		return s.len == 0;
+	for (size_t i = 0; i < s.len; i++)
+		if (!pred((unsigned char)s.p[i]))
+			return false;
+	return true;
+}
+
+static bool slice_is_token(struct http_slice s)
+{
+	return s.len > 0 && slice_all(s, is_tchar);
+}
+
+/* Re-validates what the parsers guarantee, so a caller's mistake cannot inject CR or LF. */
+static bool fields_valid(const struct http_header *headers, size_t n_headers)
+{
+	if (n_headers > HTTP_MAX_HEADERS)
+		return false;
+	for (size_t i = 0; i < n_headers; i++)
+		if (!slice_is_token(headers[i].name) || !slice_all(headers[i].value, is_field_char))
+			return false;
+	return true;
+}
+
+static void put_fields(struct writer *w, const struct http_header *headers, size_t n_headers,
+		       bool drop_host)
+{
+	for (size_t i = 0; i < n_headers; i++) {
+		const struct http_header *h = &headers[i];
+
+		if (drop_host && slice_eq_nocase(h->name, "Host"))
+			continue;
+		if (http_field_is_hop_by_hop(headers, n_headers, h->name))
+			continue;
+		put_slice(w, h->name);
+		put_str(w, ": ");
+		put_slice(w, h->value);
+		put_str(w, "\r\n");
+	}
+}
+
+static bool path_char(unsigned char c)
+{
+	return is_vchar(c) && c != '#';
+}
+
+ssize_t http_build_forward_request(const struct http_request *r, struct http_slice path,
+				   struct http_slice authority, char *out, size_t out_size)
+{
+	struct writer w = writer_new(out, out_size);
+	struct http_slice host;
+	uint16_t port;
+	char minor[2];
+
+	if (!r || (!out && out_size > 0))
+		return -EINVAL;
+	if ((r->minor_version != 0 && r->minor_version != 1) || !slice_is_token(r->method) ||
+	    !fields_valid(r->headers, r->n_headers))
+		return -EINVAL;
+	if (!path.p || path.len == 0 || path.p[0] != '/' || !slice_all(path, path_char))
+		return -EINVAL;
+	/* the host rules of http_parse_authority(), port optional: letters, digits, "-._",
+	 * brackets around a v6 literal, ':' and a port; nothing that could end the line */
+	if (parse_host_port(authority, false, 80, &host, &port) < 0)
+		return -EINVAL;
+
+	minor[0] = (char)('0' + r->minor_version);
+	minor[1] = '\0';
+	put_slice(&w, r->method);
+	put_str(&w, " ");
+	put_slice(&w, path);
+	put_str(&w, " HTTP/1.");
+	put_str(&w, minor);
+	put_str(&w, "\r\nHost: ");
+	put_slice(&w, authority);
+	put_str(&w, "\r\n");
+	put_fields(&w, r->headers, r->n_headers, true);
+	put_str(&w, "\r\n");
+	return writer_result(&w);
+}
+
+ssize_t http_build_forward_response(const struct http_response *r, bool add_close, char *out,
+				    size_t out_size)
+{
+	struct writer w = writer_new(out, out_size);
+	char line[14]; /* "HTTP/1.x nnn " */
+
+	if (!r || (!out && out_size > 0))
+		return -EINVAL;
+	if ((r->minor_version != 0 && r->minor_version != 1) || r->status < 100 ||
+	    r->status > 599 || !slice_all(r->reason, is_field_char) ||
+	    !fields_valid(r->headers, r->n_headers))
+		return -EINVAL;
+
+	memcpy(line, "HTTP/1.x nnn ", sizeof(line));
+	line[7] = (char)('0' + r->minor_version);
+	line[9] = (char)('0' + r->status / 100);
+	line[10] = (char)('0' + r->status / 10 % 10);
+	line[11] = (char)('0' + r->status % 10);
+	put(&w, line, sizeof(line) - 1);
+	put_slice(&w, r->reason);
+	put_str(&w, "\r\n");
+	put_fields(&w, r->headers, r->n_headers, false);
+	if (add_close)
+		put_str(&w, "Connection: close\r\n");
+	put_str(&w, "\r\n");
+	return writer_result(&w);
 }
 
 /* ---- chunked body ---------------------------------------------------------------------- */
