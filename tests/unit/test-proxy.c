@@ -72,6 +72,32 @@ static bool log_has(const char *needle)
 	return r;
 }
 
+/* ---- denial collector ---- */
+
+static unsigned n_denials;
+static char last_denial[512];
+
+static void collect_denial(void *ud, const struct proxy_denial *d)
+{
+	(void)ud;
+	pthread_mutex_lock(&log_lock);
+	n_denials++;
+	snprintf(last_denial, sizeof(last_denial), "%s %s %u %s", d->protocol, d->host, d->port,
+		 d->reason);
+	pthread_mutex_unlock(&log_lock);
+}
+
+static unsigned denials(char *last, size_t size)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&log_lock);
+	n = n_denials;
+	snprintf(last, size, "%s", last_denial);
+	pthread_mutex_unlock(&log_lock);
+	return n;
+}
+
 /* ---- resolver seam ---- */
 
 static int fake_lookup(const char *node, const char *service, const struct addrinfo *hints,
@@ -181,7 +207,12 @@ static void *origin_thread(void *arg)
 			if (strstr(req, "\r\n\r\n"))
 				break;
 		}
-		if (len > 0 && strncmp(req, "GET /file ", 10) == 0) {
+		if (len > 0 && strncmp(req, "GET /smuggle ", 13) == 0) {
+			static const char bad[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+						  "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+
+			(void)!send(c, bad, sizeof(bad) - 1, MSG_NOSIGNAL);
+		} else if (len > 0 && strncmp(req, "GET /file ", 10) == 0) {
 			char resp[256];
 			int n = snprintf(resp, sizeof(resp),
 					 "HTTP/1.0 200 OK\r\nContent-Length: %zu\r\n"
@@ -256,6 +287,7 @@ int main(void)
 	cfg.socks_fds[0] = listen_lo(&socks_port, true);
 	cfg.n_socks = 1;
 	cfg.log = collect_log;
+	cfg.deny = collect_denial;
 	cfg.handshake_timeout_ms = HANDSHAKE_MS;
 	cfg.lookup = fake_lookup;
 	r = proxy_start(&cfg, &p);
@@ -368,11 +400,40 @@ int main(void)
 	exchange(http_port, req, (size_t)n, buf, sizeof(buf));
 	is_str(buf, "HTTP/1.1 502 Bad Gateway\r\n\r\n", "connection refused upstream: 502");
 
-	/* absolute-form is not implemented */
+	/* absolute-form: forwarded, the Host field must match the target */
+	n = snprintf(req, sizeof(req),
+		     "GET http://127.0.0.1:%u/file HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n",
+		     origin_port, origin_port);
+	exchange(http_port, req, (size_t)n, buf, sizeof(buf));
+	like_str(buf, "HTTP/1.0 200 OK\r\n", "absolute-form GET: the origin's status line");
+	like_str(buf, "\r\n\r\n" BODY, "absolute-form GET: the origin's body");
 	n = snprintf(req, sizeof(req), "GET http://127.0.0.1:%u/file HTTP/1.1\r\nHost: x\r\n\r\n",
 		     origin_port);
 	exchange(http_port, req, (size_t)n, buf, sizeof(buf));
-	like_str(buf, "HTTP/1.1 501 Not Implemented\r\n", "absolute-form GET: 501");
+	like_str(buf, "HTTP/1.1 421 Misdirected Request\r\n", "absolute-form GET, other Host: 421");
+	{
+		char last[512];
+
+		ok(denials(last, sizeof(last)) > 0 &&
+			   strstr(last, "HTTP 127.0.0.1") == last && strstr(last, "Host field"),
+		   "the Host mismatch is reported as a denial (%s)", last);
+	}
+	n = snprintf(req, sizeof(req),
+		     "GET http://127.0.0.1:%u/smuggle HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n",
+		     origin_port, origin_port);
+	exchange(http_port, req, (size_t)n, buf, sizeof(buf));
+	like_str(buf, "HTTP/1.1 502 Bad Gateway\r\n",
+		 "a response with both Content-Length and Transfer-Encoding: 502");
+	n = snprintf(req, sizeof(req), "GET http://denied.test/ HTTP/1.1\r\nHost: denied.test\r\n\r\n");
+	exchange(http_port, req, (size_t)n, buf, sizeof(buf));
+	like_str(buf, "HTTP/1.1 403 Forbidden\r\n", "absolute-form GET to a denied host: 403");
+	{
+		char last[512];
+
+		denials(last, sizeof(last));
+		is_str(last, "HTTP denied.test 80 host is not on the allow list",
+		       "the denial callback gets protocol, host, port and reason");
+	}
 
 	/* SOCKS5: NUL byte in the name */
 	{
@@ -382,7 +443,7 @@ int main(void)
 		r = (int)exchange(socks_port, nul, sizeof(nul) - 1, buf, sizeof(buf));
 		ok(r == 12 && memcmp(buf, "\x05\x00\x05\x02\x00\x01\0\0\0\0\0\0", 12) == 0,
 		   "SOCKS5 name with a NUL: 05 00, then 05 02 (got %d bytes)", r);
-		ok(log_has("SOCKS5 denied"), "SOCKS5 NUL name: denial logged");
+		ok(log_has("SOCKS5 (invalid):80 denied"), "SOCKS5 NUL name: denial logged");
 	}
 
 	/* SOCKS5: BIND */
@@ -505,6 +566,26 @@ int main(void)
 			   "after descriptors are free again, new connections are served");
 			close(fd);
 		}
+	}
+
+	/* bring-your-own proxy: a forward listener relays to a fixed host port, no policy */
+	{
+		struct proxy_config fc = { 0 };
+		struct proxy *fp = NULL;
+		uint16_t fport;
+
+		fc.policy = &policy;
+		fc.http_fds[0] = listen_lo(&fport, true);
+		fc.n_http = 1;
+		fc.http_forward_port = origin_port;
+		fc.log = collect_log;
+		is_int(proxy_start(&fc, &fp), 0, "proxy_start with a forward listener");
+		n = snprintf(req, sizeof(req), "GET /file HTTP/1.0\r\n\r\n");
+		exchange(fport, req, (size_t)n, buf, sizeof(buf));
+		like_str(buf, "\r\n\r\n" BODY,
+			 "forward listener: the bytes reach the external proxy's port as they are");
+		fp = proxy_stop(fp);
+		close(fc.http_fds[0]);
 	}
 
 	p = proxy_stop(p);

@@ -32,9 +32,7 @@
 #include <unistd.h>
 
 #include "http-parse.h"
-#include "proxy.h"
-#include "relay.h"
-#include "resolver.h"
+#include "proxy-internal.h"
 #include "socks5-parse.h"
 
 #define DRAIN_TIMEOUT_MS 2000
@@ -53,75 +51,11 @@ static const char RESP_200[] = "HTTP/1.1 200 Connection Established\r\n\r\n";
 static const char RESP_400[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
 static const char RESP_431[] = "HTTP/1.1 431 Request Header Fields Too Large\r\n\r\n";
 static const char RESP_502[] = "HTTP/1.1 502 Bad Gateway\r\n\r\n";
-#define BODY_501 "This proxy only supports CONNECT; plain (absolute-form) HTTP is not implemented.\n"
-static const char RESP_501[] = "HTTP/1.1 501 Not Implemented\r\n"
-			       "Content-Type: text/plain\r\n"
-			       "Connection: close\r\n"
-			       "Content-Length: 81\r\n"
-			       "\r\n" BODY_501;
-_Static_assert(sizeof(BODY_501) - 1 == 81, "Content-Length of the 501 body");
-
-enum item_kind { IT_WAKE, IT_RESOLVER, IT_LISTEN_HTTP, IT_LISTEN_SOCKS, IT_CLIENT, IT_UPSTREAM };
-
-struct ep_item {
-	enum item_kind kind;
-	int fd;
-	struct conn *conn;
-	bool registered;
-	uint32_t events;
-};
-
-enum conn_state { ST_HEAD, ST_RESOLVING, ST_CONNECTING, ST_RELAY, ST_DRAIN };
-
-struct conn {
-	struct proxy *p;
-	struct conn *prev, *next;
-	bool socks, dead, greeted;
-	enum conn_state state;
-	struct ep_item client, upstream;
-	uint64_t deadline;
-
-	char *buf; /* HTTP_MAX_HEAD bytes while in HEAD..CONNECTING */
-	size_t len, off; /* bytes in buf; bytes consumed by the handshake */
-	size_t drained;
-
-	struct host dest;
-	uint16_t port;
-	int64_t rid;
-	struct host addrs[RESOLVER_MAX_ADDRS];
-	size_t n_addrs, next_addr;
-	bool vet_denied;
-	int last_err;
-
-	struct relay *relay;
-};
-
-struct proxy {
-	const struct net_policy *policy;
-	struct host *own;
-	size_t n_own;
-	void (*log)(void *ud, const char *line);
-	void *log_ud;
-	unsigned handshake_ms;
-
-	int epfd;
-	struct ep_item wake, res_item;
-	struct ep_item listeners[2 * PROXY_MAX_LISTENERS];
-	size_t n_listeners;
-	uint64_t accept_paused_until; /* 0, or when to listen again after EMFILE and the like */
-	struct resolver *res;
-
-	struct conn *conns, *zombies;
-	size_t n_conns;
-
-	pthread_t thread;
-	bool thread_started;
-};
 
 /* How long new connections wait after accept() ran out of descriptors or memory. */
 #define ACCEPT_PAUSE_MS 100
 
-static uint64_t now_ms(void)
+uint64_t proxy_now_ms(void)
 {
 	struct timespec ts;
 
@@ -129,7 +63,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-__attribute__((format(printf, 2, 3))) static void plog(struct proxy *p, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) void proxy_logf(struct proxy *p, const char *fmt, ...)
 {
 	char line[LOG_LINE_MAX];
 	va_list ap;
@@ -142,7 +76,7 @@ __attribute__((format(printf, 2, 3))) static void plog(struct proxy *p, const ch
 	p->log(p->log_ud, line);
 }
 
-static int ep_set(struct proxy *p, struct ep_item *it, uint32_t events)
+int proxy_ep_set(struct proxy *p, struct ep_item *it, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = it };
 
@@ -164,16 +98,16 @@ static int ep_set(struct proxy *p, struct ep_item *it, uint32_t events)
 	return 0;
 }
 
-static void item_close(struct proxy *p, struct ep_item *it)
+void proxy_item_close(struct proxy *p, struct ep_item *it)
 {
 	if (it->fd < 0)
 		return;
-	(void)ep_set(p, it, 0);
+	(void)proxy_ep_set(p, it, 0);
 	close(it->fd);
 	it->fd = -1;
 }
 
-static void conn_close(struct conn *c)
+void proxy_conn_close(struct conn *c)
 {
 	struct proxy *p = c->p;
 
@@ -184,8 +118,9 @@ static void conn_close(struct conn *c)
 		resolver_cancel(p->res, c->rid);
 	c->rid = 0;
 	c->relay = relay_free(c->relay);
-	item_close(p, &c->client);
-	item_close(p, &c->upstream);
+	http_fwd_free(c);
+	proxy_item_close(p, &c->client);
+	proxy_item_close(p, &c->upstream);
 	free(c->buf);
 	c->buf = NULL;
 
@@ -225,42 +160,68 @@ static int send_all(int fd, const void *buf, size_t len)
 }
 
 /* Sends a final reply, shuts our side down and waits (bounded) for the client to close. */
-static void conn_reply_close(struct conn *c, const void *buf, size_t len)
+void proxy_conn_reply_close(struct conn *c, const void *buf, size_t len)
 {
 	struct proxy *p = c->p;
 
-	item_close(p, &c->upstream);
+	proxy_item_close(p, &c->upstream);
 	if (c->rid > 0)
 		resolver_cancel(p->res, c->rid);
 	c->rid = 0;
 	if (send_all(c->client.fd, buf, len) < 0 || shutdown(c->client.fd, SHUT_WR) < 0 ||
-	    ep_set(p, &c->client, EPOLLIN) < 0) {
-		conn_close(c);
+	    proxy_ep_set(p, &c->client, EPOLLIN) < 0) {
+		proxy_conn_close(c);
 		return;
 	}
 	c->state = ST_DRAIN;
 	c->drained = 0;
-	c->deadline = now_ms() + DRAIN_TIMEOUT_MS;
+	c->deadline = proxy_now_ms() + DRAIN_TIMEOUT_MS;
 }
 
-static void conn_deny(struct conn *c)
+static const char *conn_protocol(const struct conn *c)
+{
+	return c->socks ? "SOCKS5" : c->forward ? "HTTP" : "CONNECT";
+}
+
+void proxy_denied(struct conn *c, const char *proto, const char *reason)
+{
+	struct proxy *p = c->p;
+	const char *host = c->dest.kind == 0 ? "(invalid)" : c->dest.text;
+
+	if (!proto)
+		proto = conn_protocol(c);
+	if (!reason)
+		reason = "denied";
+	proxy_logf(p, "%s %s:%u denied: %s", proto, host, c->port, reason);
+	if (p->deny)
+		p->deny(p->deny_ud, &(struct proxy_denial){
+					    .protocol = proto,
+					    .host = host,
+					    .port = c->port,
+					    .reason = reason,
+				    });
+}
+
+void proxy_conn_deny(struct conn *c)
 {
 	uint8_t r[SOCKS5_REPLY_MAX];
 
 	if (c->socks)
-		conn_reply_close(c, r, socks5_build_reply(r, SOCKS5_REP_NOT_ALLOWED, NULL, 0, 0));
+		proxy_conn_reply_close(c, r, socks5_build_reply(r, SOCKS5_REP_NOT_ALLOWED, NULL, 0, 0));
 	else
-		conn_reply_close(c, RESP_403, sizeof(RESP_403) - 1);
+		proxy_conn_reply_close(c, RESP_403, sizeof(RESP_403) - 1);
 }
 
 static void conn_fail_connect(struct conn *c, int err)
 {
 	uint8_t r[SOCKS5_REPLY_MAX];
 
-	if (c->socks)
-		conn_reply_close(c, r, socks5_build_reply(r, socks5_rep_for_errno(err), NULL, 0, 0));
+	if (c->fixed)
+		proxy_conn_close(c); /* the external proxy is not there: nothing of ours to say */
+	else if (c->socks)
+		proxy_conn_reply_close(c, r, socks5_build_reply(r, socks5_rep_for_errno(err), NULL, 0, 0));
 	else
-		conn_reply_close(c, RESP_502, sizeof(RESP_502) - 1);
+		proxy_conn_reply_close(c, RESP_502, sizeof(RESP_502) - 1);
 }
 
 static void relay_update(struct conn *c)
@@ -276,8 +237,8 @@ static void relay_update(struct conn *c)
 			ev |= EPOLLIN;
 		if (w & RELAY_WANT_WRITE)
 			ev |= EPOLLOUT;
-		if (ep_set(p, its[i], ev) < 0) {
-			conn_close(c);
+		if (proxy_ep_set(p, its[i], ev) < 0) {
+			proxy_conn_close(c);
 			return;
 		}
 	}
@@ -285,30 +246,44 @@ static void relay_update(struct conn *c)
 
 static void conn_established(struct conn *c)
 {
-	struct proxy *p = c->p;
 	uint8_t r[SOCKS5_REPLY_MAX];
 	int one = 1;
 	int rc;
 
 	(void)setsockopt(c->upstream.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (c->socks)
+	if (c->forward) {
+		http_fwd_established(c);
+		return;
+	}
+	if (c->fixed)
+		rc = 0;
+	else if (c->socks)
 		rc = send_all(c->client.fd, r, socks5_build_reply(r, SOCKS5_REP_OK, NULL, 0, 0));
 	else
 		rc = send_all(c->client.fd, RESP_200, sizeof(RESP_200) - 1);
 	if (rc < 0) {
-		conn_close(c);
+		proxy_conn_close(c);
 		return;
 	}
-	rc = relay_new(c->client.fd, c->upstream.fd, c->buf + c->off, c->len - c->off, &c->relay);
+	proxy_conn_tunnel(c);
+}
+
+void proxy_conn_tunnel(struct conn *c)
+{
+	struct proxy *p = c->p;
+	int rc;
+
+	rc = relay_new(c->client.fd, c->upstream.fd, c->buf ? c->buf + c->off : NULL,
+		       c->buf ? c->len - c->off : 0, &c->relay);
 	if (rc < 0) {
-		plog(p, "relay for %s:%u failed: %s", c->dest.text, c->port, strerror(-rc));
-		conn_close(c);
+		proxy_logf(p, "relay for %s:%u failed: %s", c->dest.text, c->port, strerror(-rc));
+		proxy_conn_close(c);
 		return;
 	}
 	free(c->buf);
 	c->buf = NULL;
 	c->state = ST_RELAY;
-	plog(p, "tunnel to %s:%u established", c->dest.text, c->port);
+	proxy_logf(p, "tunnel to %s:%u established", c->dest.text, c->port);
 	relay_update(c);
 }
 
@@ -347,7 +322,7 @@ static int start_connect(struct conn *c, const struct host *a)
 	if (errno != EINPROGRESS) {
 		int r = -errno;
 
-		item_close(c->p, &c->upstream);
+		proxy_item_close(c->p, &c->upstream);
 		return r;
 	}
 	return 0;
@@ -364,10 +339,12 @@ static void conn_try_next(struct conn *c)
 		const char *reason = NULL;
 		int r;
 
-		if (net_policy_vet_address(p->policy, name, a, c->port, p->own, p->n_own,
-					   &reason) != NET_ALLOW) {
-			plog(p, "refused %s:%u via %s: %s", c->dest.text, c->port, a->text, reason);
+		if (!c->fixed && net_policy_vet_address(p->policy, name, a, c->port, p->own,
+							p->n_own, &reason) != NET_ALLOW) {
+			proxy_logf(p, "refused %s:%u via %s: %s", c->dest.text, c->port, a->text,
+				   reason);
 			c->vet_denied = true;
+			c->vet_reason = reason;
 			continue;
 		}
 		r = start_connect(c, a);
@@ -376,21 +353,22 @@ static void conn_try_next(struct conn *c)
 			return;
 		}
 		if (r == 0) {
-			if (ep_set(p, &c->upstream, EPOLLOUT) < 0) {
-				conn_close(c);
+			if (proxy_ep_set(p, &c->upstream, EPOLLOUT) < 0) {
+				proxy_conn_close(c);
 				return;
 			}
 			c->state = ST_CONNECTING;
-			c->deadline = now_ms() + PROXY_CONNECT_TIMEOUT_MS;
+			c->deadline = proxy_now_ms() + PROXY_CONNECT_TIMEOUT_MS;
 			return;
 		}
-		plog(p, "connect %s:%u via %s failed: %s", c->dest.text, c->port, a->text,
+		proxy_logf(p, "connect %s:%u via %s failed: %s", c->dest.text, c->port, a->text,
 		     strerror(-r));
 		c->last_err = -r;
 	}
-	if (c->vet_denied && c->last_err == 0)
-		conn_deny(c);
-	else
+	if (c->vet_denied && c->last_err == 0) {
+		proxy_denied(c, NULL, c->vet_reason);
+		proxy_conn_deny(c);
+	} else
 		conn_fail_connect(c, c->last_err ? c->last_err : EHOSTUNREACH);
 }
 
@@ -405,49 +383,50 @@ static void on_upstream_connect(struct conn *c)
 		conn_established(c);
 		return;
 	}
-	plog(c->p, "connect %s:%u via %s failed: %s", c->dest.text, c->port,
+	proxy_logf(c->p, "connect %s:%u via %s failed: %s", c->dest.text, c->port,
 	     c->addrs[c->next_addr - 1].text, strerror(err));
-	item_close(c->p, &c->upstream);
+	proxy_item_close(c->p, &c->upstream);
 	c->last_err = err;
 	conn_try_next(c);
 }
 
 /* The destination (c->dest, c->port) is known: decide, then resolve or dial. */
-static void conn_begin(struct conn *c)
+void proxy_conn_begin(struct conn *c)
 {
 	struct proxy *p = c->p;
 	const char *reason = NULL;
 	int64_t id;
 
-	(void)ep_set(p, &c->client, 0);
+	(void)proxy_ep_set(p, &c->client, 0);
+	c->vet_denied = false;
+	c->vet_reason = NULL;
+	c->last_err = 0;
 	if (net_policy_decide(p->policy, &c->dest, c->port, &reason) != NET_ALLOW) {
-		plog(p, "%s %s:%u denied: %s", c->socks ? "SOCKS5" : "CONNECT", c->dest.text,
-		     c->port, reason);
-		conn_deny(c);
+		proxy_denied(c, NULL, reason);
+		proxy_conn_deny(c);
 		return;
 	}
-	plog(p, "%s %s:%u allowed: %s", c->socks ? "SOCKS5" : "CONNECT", c->dest.text, c->port,
-	     reason);
+	proxy_logf(p, "%s %s:%u allowed: %s", conn_protocol(c), c->dest.text, c->port, reason);
 	if (c->dest.kind != HOST_NAME) {
 		c->addrs[0] = c->dest;
 		c->n_addrs = 1;
 		conn_try_next(c);
 		return;
 	}
-	plog(p, "resolve %s", c->dest.text);
+	proxy_logf(p, "resolve %s", c->dest.text);
 	id = resolver_submit(p->res, c->dest.text, c->port, c);
 	if (id < 0) {
-		plog(p, "resolve %s failed: %s", c->dest.text, strerror((int)-id));
+		proxy_logf(p, "resolve %s failed: %s", c->dest.text, strerror((int)-id));
 		conn_fail_connect(c, (int)-id);
 		return;
 	}
 	c->rid = id;
 	c->state = ST_RESOLVING;
 	/* the resolver's own time limit ends the request; this is a backstop */
-	c->deadline = now_ms() + RESOLVER_TIMEOUT_MS + 5000;
+	c->deadline = proxy_now_ms() + RESOLVER_TIMEOUT_MS + 5000;
 }
 
-static void http_head(struct conn *c)
+void proxy_http_head(struct conn *c)
 {
 	struct http_request *req;
 	struct http_slice host;
@@ -456,46 +435,51 @@ static void http_head(struct conn *c)
 
 	req = malloc(sizeof(*req));
 	if (!req) {
-		conn_close(c);
+		proxy_conn_close(c);
 		return;
 	}
 	n = http_parse_request(c->buf, c->len, req);
 	if (n == HTTP_INCOMPLETE) {
 		if (c->len >= HTTP_MAX_HEAD)
-			conn_reply_close(c, RESP_431, sizeof(RESP_431) - 1);
+			proxy_conn_reply_close(c, RESP_431, sizeof(RESP_431) - 1);
 		free(req);
 		return;
 	}
 	if (n == HTTP_TOO_LARGE || n == HTTP_BAD) {
-		plog(c->p, "HTTP request refused: %s", n == HTTP_BAD ? "malformed" : "head too large");
+		proxy_logf(c->p, "HTTP request refused: %s", n == HTTP_BAD ? "malformed" : "head too large");
 		if (n == HTTP_BAD)
-			conn_reply_close(c, RESP_400, sizeof(RESP_400) - 1);
+			proxy_conn_reply_close(c, RESP_400, sizeof(RESP_400) - 1);
 		else
-			conn_reply_close(c, RESP_431, sizeof(RESP_431) - 1);
+			proxy_conn_reply_close(c, RESP_431, sizeof(RESP_431) - 1);
 		free(req);
 		return;
 	}
 	c->off = (size_t)n;
 	if (req->method.len != 7 || memcmp(req->method.p, "CONNECT", 7) != 0) {
-		plog(c->p, "HTTP %.*s refused: only CONNECT is implemented",
-		     (int)(req->method.len > 16 ? 16 : req->method.len), req->method.p);
-		conn_reply_close(c, RESP_501, sizeof(RESP_501) - 1);
+		http_fwd_request(c, req, (size_t)n);
 		free(req);
 		return;
 	}
+	if (c->fwd) {
+		/* a CONNECT after absolute-form requests on the same connection */
+		proxy_item_close(c->p, &c->upstream);
+		http_fwd_free(c);
+	}
+	c->forward = false;
 	if (http_parse_authority(req->target, &host, &c->port) < 0) {
-		plog(c->p, "CONNECT refused: malformed authority");
-		conn_reply_close(c, RESP_400, sizeof(RESP_400) - 1);
+		proxy_logf(c->p, "CONNECT refused: malformed authority");
+		proxy_conn_reply_close(c, RESP_400, sizeof(RESP_400) - 1);
 		free(req);
 		return;
 	}
 	free(req);
 	if (host_canonicalize(host.p, host.len, &c->dest, &reason) < 0) {
-		plog(c->p, "CONNECT denied: %s", reason ? reason : "invalid host");
-		conn_deny(c);
+		memset(&c->dest, 0, sizeof(c->dest));
+		proxy_denied(c, "CONNECT", reason ? reason : "invalid host");
+		proxy_conn_deny(c);
 		return;
 	}
-	conn_begin(c);
+	proxy_conn_begin(c);
 }
 
 static void socks_head(struct conn *c)
@@ -514,17 +498,17 @@ static void socks_head(struct conn *c)
 		if (n == SOCKS5_INCOMPLETE)
 			return;
 		if (n < 0) {
-			conn_close(c);
+			proxy_conn_close(c);
 			return;
 		}
 		if (!noauth) {
-			conn_reply_close(c, r,
+			proxy_conn_reply_close(c, r,
 					 socks5_build_method_reply(r, SOCKS5_METHOD_NONE_ACCEPTABLE));
 			return;
 		}
 		if (send_all(c->client.fd, r, socks5_build_method_reply(r, SOCKS5_METHOD_NOAUTH)) <
 		    0) {
-			conn_close(c);
+			proxy_conn_close(c);
 			return;
 		}
 		c->greeted = true;
@@ -537,33 +521,38 @@ static void socks_head(struct conn *c)
 	if (n == SOCKS5_INCOMPLETE)
 		return;
 	if (n < 0) {
-		conn_close(c);
+		proxy_conn_close(c);
 		return;
 	}
 	c->off += (size_t)n;
 	if (req.cmd != SOCKS5_CMD_CONNECT) {
-		plog(c->p, "SOCKS5 command %u refused: only CONNECT is supported", req.cmd);
-		conn_reply_close(c, r, socks5_build_reply(r, SOCKS5_REP_CMD_NOT_SUPPORTED, NULL, 0, 0));
+		proxy_logf(c->p, "SOCKS5 command %u refused: only CONNECT is supported", req.cmd);
+		proxy_conn_reply_close(c, r, socks5_build_reply(r, SOCKS5_REP_CMD_NOT_SUPPORTED, NULL, 0, 0));
 		return;
 	}
 	c->port = req.port;
 	if (req.atyp == SOCKS5_ATYP_DOMAIN) {
 		if (req.name_len == 0 ||
 		    host_canonicalize((const char *)req.name, req.name_len, &c->dest, &reason) < 0) {
-			plog(c->p, "SOCKS5 denied: %s", reason ? reason : "empty host name");
-			conn_deny(c);
+			memset(&c->dest, 0, sizeof(c->dest));
+			proxy_denied(c, "SOCKS5", reason ? reason : "empty host name");
+			proxy_conn_deny(c);
 			return;
 		}
 	} else if (host_from_address(req.atyp == SOCKS5_ATYP_IPV4 ? AF_INET : AF_INET6, req.addr,
 				     &c->dest) < 0) {
-		conn_deny(c);
+		memset(&c->dest, 0, sizeof(c->dest));
+		proxy_denied(c, "SOCKS5", "invalid address");
+		proxy_conn_deny(c);
 		return;
 	}
-	conn_begin(c);
+	proxy_conn_begin(c);
 }
 
 static void on_client_head(struct conn *c)
 {
+	bool eof = false;
+
 	for (;;) {
 		ssize_t n;
 
@@ -571,15 +560,16 @@ static void on_client_head(struct conn *c)
 			break;
 		n = recv(c->client.fd, c->buf + c->len, HTTP_MAX_HEAD - c->len, MSG_DONTWAIT);
 		if (n == 0) {
-			conn_close(c);
-			return;
+			/* a client may half-close after its request: act on what it sent */
+			eof = true;
+			break;
 		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			conn_close(c);
+			proxy_conn_close(c);
 			return;
 		}
 		c->len += (size_t)n;
@@ -587,7 +577,9 @@ static void on_client_head(struct conn *c)
 	if (c->socks)
 		socks_head(c);
 	else
-		http_head(c);
+		proxy_http_head(c);
+	if (eof && !c->dead && c->state == ST_HEAD)
+		proxy_conn_close(c); /* the request will never be complete */
 }
 
 static void on_drain(struct conn *c)
@@ -602,12 +594,12 @@ static void on_drain(struct conn *c)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (n <= 0) {
-			conn_close(c);
+			proxy_conn_close(c);
 			return;
 		}
 		c->drained += (size_t)n;
 		if (c->drained > DRAIN_MAX_BYTES) {
-			conn_close(c);
+			proxy_conn_close(c);
 			return;
 		}
 	}
@@ -622,6 +614,9 @@ static void on_conn_event(struct conn *c, bool upstream, uint32_t events)
 		if (!upstream)
 			on_client_head(c);
 		break;
+	case ST_FORWARD:
+		http_fwd_event(c, upstream, events);
+		break;
 	case ST_DRAIN:
 		if (!upstream)
 			on_drain(c);
@@ -634,9 +629,9 @@ static void on_conn_event(struct conn *c, bool upstream, uint32_t events)
 		rc = relay_handle(c->relay, upstream ? 1 : 0, events);
 		if (rc != 0) {
 			if (rc < 0)
-				plog(c->p, "tunnel to %s:%u failed: %s", c->dest.text, c->port,
+				proxy_logf(c->p, "tunnel to %s:%u failed: %s", c->dest.text, c->port,
 				     strerror(-rc));
-			conn_close(c);
+			proxy_conn_close(c);
 		} else {
 			relay_update(c);
 		}
@@ -667,17 +662,17 @@ static void on_accept(struct proxy *p, struct ep_item *l)
 				continue;
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM) {
-				plog(p, "accept failed: %s; pausing new connections",
+				proxy_logf(p, "accept failed: %s; pausing new connections",
 				     strerror(errno));
 				listeners_set(p, false);
-				p->accept_paused_until = now_ms() + ACCEPT_PAUSE_MS;
+				p->accept_paused_until = proxy_now_ms() + ACCEPT_PAUSE_MS;
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				plog(p, "accept failed: %s", strerror(errno));
+				proxy_logf(p, "accept failed: %s", strerror(errno));
 			}
 			return;
 		}
 		if (p->n_conns >= PROXY_MAX_CONNECTIONS) {
-			plog(p, "connection refused: %d connections open", PROXY_MAX_CONNECTIONS);
+			proxy_logf(p, "connection refused: %d connections open", PROXY_MAX_CONNECTIONS);
 			close(fd);
 			continue;
 		}
@@ -695,14 +690,26 @@ static void on_accept(struct proxy *p, struct ep_item *l)
 		c->state = ST_HEAD;
 		c->client = (struct ep_item){ .kind = IT_CLIENT, .fd = fd, .conn = c };
 		c->upstream = (struct ep_item){ .kind = IT_UPSTREAM, .fd = -1, .conn = c };
-		c->deadline = now_ms() + p->handshake_ms;
+		c->deadline = proxy_now_ms() + p->handshake_ms;
 		c->next = p->conns;
 		if (p->conns)
 			p->conns->prev = c;
 		p->conns = c;
 		p->n_conns++;
-		if (ep_set(p, &c->client, EPOLLIN) < 0)
-			conn_close(c);
+		if (l->kind == IT_LISTEN_FORWARD) {
+			/* bring-your-own proxy: straight to the external proxy, no policy */
+			c->fixed = true;
+			free(c->buf);
+			c->buf = NULL;
+			c->port = l->forward_port;
+			(void)host_canonicalize("127.0.0.1", 9, &c->dest, NULL);
+			c->addrs[0] = c->dest;
+			c->n_addrs = 1;
+			conn_try_next(c);
+			continue;
+		}
+		if (proxy_ep_set(p, &c->client, EPOLLIN) < 0)
+			proxy_conn_close(c);
 	}
 }
 
@@ -722,7 +729,7 @@ static void on_resolver(struct proxy *p)
 			continue;
 		c->rid = 0;
 		if (out[i].error != 0) {
-			plog(p, "resolve %s failed: %s", c->dest.text, strerror(out[i].error));
+			proxy_logf(p, "resolve %s failed: %s", c->dest.text, strerror(out[i].error));
 			conn_fail_connect(c, out[i].error);
 			continue;
 		}
@@ -736,7 +743,7 @@ static void on_resolver(struct proxy *p)
 
 static void sweep(struct proxy *p)
 {
-	uint64_t now = now_ms();
+	uint64_t now = proxy_now_ms();
 	struct conn *c, *next;
 
 	for (c = p->conns; c; c = next) {
@@ -745,13 +752,13 @@ static void sweep(struct proxy *p)
 			continue;
 		switch (c->state) {
 		case ST_HEAD:
-			plog(p, "client closed: no complete request within %u ms", p->handshake_ms);
-			conn_close(c);
+			proxy_logf(p, "client closed: no complete request within %u ms", p->handshake_ms);
+			proxy_conn_close(c);
 			break;
 		case ST_CONNECTING:
-			plog(p, "connect %s:%u via %s timed out", c->dest.text, c->port,
+			proxy_logf(p, "connect %s:%u via %s timed out", c->dest.text, c->port,
 			     c->addrs[c->next_addr - 1].text);
-			item_close(p, &c->upstream);
+			proxy_item_close(p, &c->upstream);
 			c->last_err = ETIMEDOUT;
 			conn_try_next(c);
 			break;
@@ -759,7 +766,7 @@ static void sweep(struct proxy *p)
 			conn_fail_connect(c, ETIMEDOUT);
 			break;
 		default:
-			conn_close(c);
+			proxy_conn_close(c);
 			break;
 		}
 	}
@@ -769,13 +776,13 @@ static void *proxy_thread(void *arg)
 {
 	struct proxy *p = arg;
 	struct epoll_event evs[EVENTS_PER_WAIT];
-	uint64_t next_sweep = now_ms() + SWEEP_INTERVAL_MS;
+	uint64_t next_sweep = proxy_now_ms() + SWEEP_INTERVAL_MS;
 
 	for (;;) {
 		int n = epoll_wait(p->epfd, evs, EVENTS_PER_WAIT,
 				   p->accept_paused_until ? ACCEPT_PAUSE_MS : SWEEP_INTERVAL_MS);
 
-		if (p->accept_paused_until && now_ms() >= p->accept_paused_until) {
+		if (p->accept_paused_until && proxy_now_ms() >= p->accept_paused_until) {
 			p->accept_paused_until = 0;
 			listeners_set(p, true);
 		}
@@ -793,6 +800,7 @@ static void *proxy_thread(void *arg)
 				break;
 			case IT_LISTEN_HTTP:
 			case IT_LISTEN_SOCKS:
+			case IT_LISTEN_FORWARD:
 				on_accept(p, it);
 				break;
 			case IT_CLIENT:
@@ -804,10 +812,10 @@ static void *proxy_thread(void *arg)
 			}
 		}
 		free_zombies(p);
-		if (now_ms() >= next_sweep) {
+		if (proxy_now_ms() >= next_sweep) {
 			sweep(p);
 			free_zombies(p);
-			next_sweep = now_ms() + SWEEP_INTERVAL_MS;
+			next_sweep = proxy_now_ms() + SWEEP_INTERVAL_MS;
 		}
 	}
 out:
@@ -818,7 +826,7 @@ out:
 static void proxy_free(struct proxy *p)
 {
 	while (p->conns)
-		conn_close(p->conns);
+		proxy_conn_close(p->conns);
 	free_zombies(p);
 	p->res = resolver_free(p->res);
 	if (p->wake.fd >= 0)
@@ -847,6 +855,8 @@ int proxy_start(const struct proxy_config *cfg, struct proxy **ret)
 	p->policy = cfg->policy;
 	p->log = cfg->log;
 	p->log_ud = cfg->log_ud;
+	p->deny = cfg->deny;
+	p->deny_ud = cfg->deny_ud;
 	p->handshake_ms = cfg->handshake_timeout_ms ? cfg->handshake_timeout_ms
 						    : PROXY_HANDSHAKE_TIMEOUT_MS;
 	if (cfg->n_own > 0) {
@@ -875,25 +885,30 @@ int proxy_start(const struct proxy_config *cfg, struct proxy **ret)
 		r = -errno;
 		goto fail;
 	}
-	r = ep_set(p, &p->wake, EPOLLIN);
+	r = proxy_ep_set(p, &p->wake, EPOLLIN);
 	if (r < 0)
 		goto fail;
 	p->res_item = (struct ep_item){ .kind = IT_RESOLVER, .fd = resolver_fd(p->res) };
-	r = ep_set(p, &p->res_item, EPOLLIN);
+	r = proxy_ep_set(p, &p->res_item, EPOLLIN);
 	if (r < 0)
 		goto fail;
 	for (size_t i = 0; i < cfg->n_http + cfg->n_socks; i++) {
 		bool http = i < cfg->n_http;
 		struct ep_item *l = &p->listeners[p->n_listeners++];
 
-		*l = (struct ep_item){ .kind = http ? IT_LISTEN_HTTP : IT_LISTEN_SOCKS,
+		uint16_t fport = http ? cfg->http_forward_port : cfg->socks_forward_port;
+
+		*l = (struct ep_item){ .kind = fport	 ? IT_LISTEN_FORWARD
+					       : http ? IT_LISTEN_HTTP
+						      : IT_LISTEN_SOCKS,
 				       .fd = http ? cfg->http_fds[i]
-						  : cfg->socks_fds[i - cfg->n_http] };
+						  : cfg->socks_fds[i - cfg->n_http],
+				       .forward_port = fport };
 		if (l->fd < 0) {
 			r = -EBADF;
 			goto fail;
 		}
-		r = ep_set(p, l, EPOLLIN);
+		r = proxy_ep_set(p, l, EPOLLIN);
 		if (r < 0)
 			goto fail;
 	}

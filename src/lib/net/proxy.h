@@ -8,11 +8,23 @@
  * vetted with net_policy_vet_address() and the first one that passes is dialled (no second
  * lookup); an IP literal is vetted the same way. Established tunnels run through relay.h.
  *
+ * HTTP: CONNECT opens a tunnel; any other method must use an absolute-form target
+ * ("GET http://host[:port]/path"), which proxy-http.c forwards: the request head is rewritten
+ * (origin-form path, Host from the target, hop-by-hop fields and Proxy-Authorization dropped),
+ * bodies are relayed with their framing checked (Content-Length or chunked), responses are
+ * framed the same way, and the client connection is kept alive across requests, each of them
+ * decided anew. A Host field that names another host or port than the target is refused (421).
+ *
  * Answers: HTTP 403 (exact reference text) for a policy denial or a destination that does not
  * canonicalise, 400 for a malformed request, 431 for a head over HTTP_MAX_HEAD, 502 when no
- * vetted address could be connected, 501 for anything but CONNECT (absolute-form requests such
- * as "GET http://host/" are not implemented yet). SOCKS5: 05 02 for a denial, 05 07 for a
- * command other than CONNECT, socks5_rep_for_errno() for a failed connect.
+ * vetted address could be connected or the upstream sent a malformed response, 501 for
+ * https:// absolute targets (use CONNECT) and unsupported transfer codings. SOCKS5: 05 02 for
+ * a denial, 05 07 for a command other than CONNECT, socks5_rep_for_errno() for a failed
+ * connect.
+ *
+ * Bring-your-own proxy: a listener given as a forward listener relays every connection, byte
+ * for byte and without any policy, to 127.0.0.1:<port> on the host (the reference's
+ * httpProxyPort / socksProxyPort: the external proxy does the filtering).
  *
  * Limits: PROXY_MAX_CONNECTIONS clients (more are accepted and closed at once), a client must
  * complete its request within the handshake timeout, each upstream connect attempt must finish
@@ -31,9 +43,18 @@
 #define PROXY_MAX_CONNECTIONS 10000
 #define PROXY_HANDSHAKE_TIMEOUT_MS 30000
 #define PROXY_CONNECT_TIMEOUT_MS 10000
+#define PROXY_IDLE_TIMEOUT_MS 300000 /* absolute-form HTTP: no byte either way for this long */
 #define PROXY_MAX_LISTENERS 4
 
 struct proxy;
+
+/* One refused destination, for violation reporting. The strings are valid during the call. */
+struct proxy_denial {
+	const char *protocol; /* "CONNECT", "HTTP" (absolute-form) or "SOCKS5" */
+	const char *host;     /* canonical host, or "(invalid)" when it did not canonicalise */
+	uint16_t port;
+	const char *reason;
+};
 
 struct proxy_config {
 	const struct net_policy *policy; /* borrowed; must outlive the proxy */
@@ -47,6 +68,12 @@ struct proxy_config {
 	/* one line per decision (debug); called on the proxy thread; may be NULL */
 	void (*log)(void *ud, const char *line);
 	void *log_ud;
+	/* bring-your-own proxy: when non-zero, connections to the HTTP (SOCKS) listeners are
+	 * relayed as they are to 127.0.0.1:<port> on the host, with no policy of srt's */
+	uint16_t http_forward_port, socks_forward_port;
+	/* every denial (policy, canonicaliser, vetting); called on the proxy thread; may be NULL */
+	void (*deny)(void *ud, const struct proxy_denial *d);
+	void *deny_ud;
 	/* 0 = PROXY_HANDSHAKE_TIMEOUT_MS; tests set a shorter one */
 	unsigned handshake_timeout_ms;
 	/* test seam: NULL = getaddrinfo() (see resolver_new_with()) */
