@@ -122,6 +122,14 @@ SRT_PUBLIC void srt_manager_set_log_fn(srt_manager *m, srt_log_fn fn, void *user
  * srt_manager_spawn() reports the problem with a message). */
 SRT_PUBLIC int srt_manager_set_bwrap_path(srt_manager *m, const char *path);
 
+/* Uses `path` as the SOCKS5 connect helper that GIT_SSH_COMMAND names inside the sandbox
+ * (ssh's ProxyCommand; see srt-connect(1) in srt(1)). Default: "srt-connect" next to the
+ * running executable, then in the build tree's layout (../connect/), then
+ * $libexecdir/srt/srt-connect. NULL restores the default. The path must consist of
+ * [A-Za-z0-9/._+-] only (it is interpreted by two shells); otherwise, or when no helper is
+ * found, GIT_SSH_COMMAND is not set (logged at debug level). Returns 0, -ENOMEM or -EINVAL. */
+SRT_PUBLIC int srt_manager_set_connect_helper(srt_manager *m, const char *path);
+
 /* Frees m (NULL is fine). Children already spawned keep running. Returns NULL. */
 SRT_PUBLIC srt_manager *srt_manager_free(srt_manager *m);
 
@@ -171,6 +179,13 @@ SRT_PUBLIC int srt_child_resize(srt_child *ch, int terminal_fd);
 /* Delivers sig to the sandboxed command's process group (as a terminal would). Before the
  * sandbox has started the command, SIGKILL/SIGTERM/SIGINT/SIGHUP tear the sandbox down. */
 SRT_PUBLIC int srt_child_kill(srt_child *ch, int sig);
+
+/* How many destinations the network proxy refused for this child so far (policy denials,
+ * malformed or mismatched hosts, vetted addresses). When `first` is not NULL, the first refusal
+ * is copied there as "PROTOCOL host:port (reason)", NUL-terminated and truncated to `size`;
+ * the host is canonical (or "(invalid)"), so the text holds no control characters. May be
+ * called from any thread while the child runs. */
+SRT_PUBLIC size_t srt_child_network_denials(srt_child *ch, char *first, size_t size);
 
 /* Waits for the command and returns its status in *ret_status: the exit code, or 128+N when it
  * died of signal N. If the sandbox could not start the command, returns -errno with an

@@ -381,6 +381,17 @@ int main(int argc, char **argv)
 	if (raw_mode || have_tio)
 		(void)tcsetattr(STDIN_FILENO, TCSADRAIN, &tio);
 	code = status;
+	{
+		/* blocked connections are never silent (--debug shows each as it happens) */
+		char first[320];
+		size_t nd = srt_child_network_denials(ch, first, sizeof(first));
+
+		if (nd > 0 && !debug)
+			fprintf(stderr,
+				"srt: the network policy refused %zu connection%s; the first: %s "
+				"(--debug shows each)\n",
+				nd, nd == 1 ? "" : "s", first);
+	}
 out:
 	srt_child_free(ch);
 	srt_spawn_opts_free(opts);

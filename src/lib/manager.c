@@ -9,6 +9,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "srt-build-config.h"
 #include "bwrap-argv.h"
 #include "config.h"
 #include "linux/bwrap-probe.h"
@@ -50,6 +52,7 @@ struct srt_manager {
 	struct bwrap_info bwrap;
 	bool probed;
 	char *bwrap_path;
+	char *connect_helper; /* set by the caller, or NULL: found at spawn time */
 	srt_log_fn log_fn;
 	void *log_ud;
 };
@@ -75,6 +78,10 @@ struct srt_child {
 	struct proxy *proxy;
 	int listeners[4]; /* HTTP v4, v6; SOCKS v4, v6 (sandbox side: 3128, 1080) */
 	struct host *own_addrs;
+	const srt_manager *m; /* for the proxy's log lines */
+	pthread_mutex_t deny_lock;
+	size_t n_denials;
+	char first_denial[320];
 };
 
 static void mlog(const srt_manager *m, srt_log_level lvl, const char *fmt, ...) SRT_PRINTF(3, 4);
@@ -125,7 +132,8 @@ SRT_PUBLIC int srt_manager_new(const srt_config *c, srt_manager **ret, srt_error
 		return -ENOMEM;
 	}
 	r = check_enforceable(m, reterr);
-	if (r >= 0 && m->s->allowed_domains && m->s->allowed_domains[0]) {
+	if (r >= 0 && ((m->s->allowed_domains && m->s->allowed_domains[0]) ||
+		       m->s->http_proxy_port || m->s->socks_proxy_port)) {
 		const char *bad = NULL, *reason = NULL;
 		r = net_policy_build(m->s->allowed_domains, m->s->denied_domains, &m->policy, &bad,
 				     &reason);
@@ -179,6 +187,7 @@ SRT_PUBLIC srt_manager *srt_manager_free(srt_manager *m)
 	settings_free(m->s);
 	bwrap_info_done(&m->bwrap);
 	free(m->bwrap_path);
+	free(m->connect_helper);
 	free(m);
 	return NULL;
 }
@@ -575,14 +584,23 @@ static void log_args(const srt_manager *m, const char *bwrap, const struct buf *
 
 static int check_enforceable(srt_manager *m, srt_error **reterr)
 {
+	(void)reterr; /* every setting of this version is enforceable; kept for the next */
 	const struct srt_settings *s = m->s;
 
-	if (s->http_proxy_port || s->socks_proxy_port)
-		return srt_error_set(
-			reterr, SRT_E_UNSUPPORTED, ENOTSUP,
-			"network.httpProxyPort / socksProxyPort (an external proxy) are not "
-			"implemented in this version; refusing to run rather than ignore them. "
-			"Hint: remove them to use srt's own proxy");
+	if (s->http_proxy_port)
+		mlog(m, SRT_LOG_DEBUG,
+		     "network.httpProxyPort: the sandbox's HTTP proxy port relays to the external "
+		     "proxy on 127.0.0.1:%u, which does its own filtering",
+		     (unsigned)s->http_proxy_port);
+	if (s->socks_proxy_port)
+		mlog(m, SRT_LOG_DEBUG,
+		     "network.socksProxyPort: the sandbox's SOCKS5 port relays to the external "
+		     "proxy on 127.0.0.1:%u, which does its own filtering",
+		     (unsigned)s->socks_proxy_port);
+	if (s->allow_local_binding)
+		mlog(m, SRT_LOG_DEBUG,
+		     "network.allowLocalBinding: on Linux a sandbox may always bind, and only "
+		     "in its own network namespace (see srt-settings(5))");
 	if (s->enable_weaker_nested_sandbox)
 		mlog(m, SRT_LOG_WARNING,
 		     "enableWeakerNestedSandbox: no private /proc (host processes are visible); "
@@ -597,9 +615,98 @@ static int check_enforceable(srt_manager *m, srt_error **reterr)
 #define PROXY_HTTP_PORT 3128
 #define PROXY_SOCKS_PORT 1080
 
+/* A path that survives both shells GIT_SSH_COMMAND goes through without quoting. */
+static bool shell_safe_path(const char *p)
+{
+	if (!p || p[0] != '/')
+		return false;
+	for (; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-",
+			    *p))
+			return false;
+	return true;
+}
+
+SRT_PUBLIC int srt_manager_set_connect_helper(srt_manager *m, const char *path)
+{
+	char *copy = NULL;
+
+	if (!m)
+		return -EINVAL;
+	if (path) {
+		if (!shell_safe_path(path))
+			return -EINVAL;
+		copy = strdup(path);
+		if (!copy)
+			return -ENOMEM;
+	}
+	free(m->connect_helper);
+	m->connect_helper = copy;
+	return 0;
+}
+
+/* The SOCKS5 connect helper for GIT_SSH_COMMAND, or NULL (then the variable is not set). */
+static char *find_connect_helper(const srt_manager *m)
+{
+	_cleanup_free_ char *self = NULL;
+	char *dir, *c;
+
+	if (m->connect_helper)
+		return access(m->connect_helper, X_OK) == 0 ? strdup(m->connect_helper) : NULL;
+	self = realpath("/proc/self/exe", NULL);
+	if (self && (dir = strrchr(self, '/'))) {
+		*dir = 0;
+		const char *rel[] = {"/srt-connect", "/../connect/srt-connect"};
+		for (size_t i = 0; i < ELEMENTSOF(rel); i++) {
+			if (asprintf(&c, "%s%s", self, rel[i]) < 0)
+				return NULL;
+			char *real = realpath(c, NULL);
+			free(c);
+			if (real && access(real, X_OK) == 0 && shell_safe_path(real))
+				return real;
+			free(real);
+		}
+	}
+	c = strdup(SRT_LIBEXECDIR "/srt-connect");
+	if (c && (access(c, X_OK) < 0 || !shell_safe_path(c))) {
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
+
 static void proxy_log(void *ud, const char *line)
 {
-	mlog(ud, SRT_LOG_DEBUG, "proxy: %s", line);
+	srt_child *ch = ud;
+
+	mlog(ch->m, SRT_LOG_DEBUG, "proxy: %s", line);
+}
+
+/* Called on the proxy thread for every refused destination. */
+static void proxy_deny(void *ud, const struct proxy_denial *d)
+{
+	srt_child *ch = ud;
+
+	pthread_mutex_lock(&ch->deny_lock);
+	if (ch->n_denials++ == 0)
+		snprintf(ch->first_denial, sizeof(ch->first_denial),
+			 strchr(d->host, ':') ? "%s [%s]:%u (%s)" : "%s %s:%u (%s)", d->protocol,
+			 d->host, (unsigned)d->port, d->reason);
+	pthread_mutex_unlock(&ch->deny_lock);
+}
+
+SRT_PUBLIC size_t srt_child_network_denials(srt_child *ch, char *first, size_t size)
+{
+	size_t n;
+
+	if (!ch)
+		return 0;
+	pthread_mutex_lock(&ch->deny_lock);
+	n = ch->n_denials;
+	if (first && size > 0)
+		snprintf(first, size, "%s", n ? ch->first_denial : "");
+	pthread_mutex_unlock(&ch->deny_lock);
+	return n;
 }
 
 /* This host's own addresses: an allowed name resolving to one of them is refused. */
@@ -650,7 +757,11 @@ static int start_proxy(srt_manager *m, srt_child *ch, srt_error **reterr)
 		.socks_fds = {ch->listeners[2], ch->listeners[3]},
 		.n_socks = 2,
 		.log = proxy_log,
-		.log_ud = m,
+		.log_ud = ch,
+		.deny = proxy_deny,
+		.deny_ud = ch,
+		.http_forward_port = m->s->http_proxy_port,
+		.socks_forward_port = m->s->socks_proxy_port,
 	};
 	size_t n_own = 0;
 	int r;
@@ -876,8 +987,15 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	if ((r = env_vector_set(&env, "TMPDIR", state)) < 0 ||
 	    (r = env_vector_set(&env, "SANDBOX_RUNTIME", "1")) < 0)
 		goto fail;
-	if (m->network && (r = proxy_env_apply(&env, PROXY_HTTP_PORT, PROXY_SOCKS_PORT)) < 0)
-		goto fail;
+	if (m->network) {
+		_cleanup_free_ char *helper = find_connect_helper(m);
+
+		if (!helper)
+			mlog(m, SRT_LOG_DEBUG, "no srt-connect helper found: GIT_SSH_COMMAND is not "
+					       "set (ssh inside the sandbox has no network)");
+		if ((r = proxy_env_apply(&env, PROXY_HTTP_PORT, PROXY_SOCKS_PORT, helper)) < 0)
+			goto fail;
+	}
 	log_args(m, m->bwrap.path, &args, argv);
 
 	ch = calloc(1, sizeof(*ch));
@@ -885,6 +1003,8 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 		r = -ENOMEM;
 		goto fail;
 	}
+	ch->m = m;
+	pthread_mutex_init(&ch->deny_lock, NULL);
 	ch->pidfd = -EBADF;
 	ch->status_fd = -EBADF;
 	ch->pty_master = -EBADF;
@@ -1130,6 +1250,7 @@ SRT_PUBLIC srt_child *srt_child_free(srt_child *ch)
 	stop_proxy(ch);
 	placeholders_close(ch->ph);
 	buf_free(&ch->status);
+	pthread_mutex_destroy(&ch->deny_lock);
 	free(ch);
 	return NULL;
 }

@@ -15,7 +15,7 @@ int main(void)
 	strv_push(&env, "PATH=/usr/bin");
 	strv_push(&env, "HTTP_PROXY=http://corp:8080");
 	strv_push(&env, "JAVA_TOOL_OPTIONS=-Xmx1g");
-	ok(proxy_env_apply(&env, 3128, 1080) == 0, "apply");
+	ok(proxy_env_apply(&env, 3128, 1080, NULL) == 0, "apply");
 	is_str(env_vector_get(env, "HTTP_PROXY"), "http://localhost:3128",
 	       "the caller's HTTP_PROXY is replaced: the sandbox cannot reach it anyway");
 	is_str(env_vector_get(env, "https_proxy"), "http://localhost:3128", "https_proxy");
@@ -33,7 +33,7 @@ int main(void)
 	       "JVM options appended to the caller's");
 	is_str(env_vector_get(env, "PATH"), "/usr/bin", "other variables untouched");
 	n = strv_length(env);
-	ok(proxy_env_apply(&env, 3128, 1080) == 0, "apply twice");
+	ok(proxy_env_apply(&env, 3128, 1080, NULL) == 0, "apply twice");
 	is_int(strv_length(env), n, "applying twice adds nothing");
 	is_str(env_vector_get(env, "JAVA_TOOL_OPTIONS"),
 	       "-Xmx1g -Dhttp.proxyHost=localhost -Dhttp.proxyPort=3128 "
@@ -45,7 +45,7 @@ int main(void)
 	strv_free(env);
 
 	env = NULL;
-	ok(proxy_env_apply(&env, 8080, 9050) == 0, "apply to an empty environment, other ports");
+	ok(proxy_env_apply(&env, 8080, 9050, NULL) == 0, "apply to an empty environment, other ports");
 	is_str(env_vector_get(env, "HTTPS_PROXY"), "http://localhost:8080", "ports are used");
 	is_str(env_vector_get(env, "ftp_proxy"), "socks5h://localhost:9050", "socks port used");
 	is_str(env_vector_get(env, "JAVA_TOOL_OPTIONS"),
@@ -53,6 +53,17 @@ int main(void)
 	       "-Dhttps.proxyPort=8080",
 	       "JVM options alone");
 	ok(env_vector_get(env, "NOPE") == NULL, "missing variable: NULL");
+	ok(env_vector_get(env, "GIT_SSH_COMMAND") == NULL, "no helper: GIT_SSH_COMMAND not set");
+	strv_free(env);
+
+	env = NULL;
+	ok(env_vector_set(&env, "GIT_SSH_COMMAND", "ssh -i /host/key") == 0, "caller's own value");
+	ok(proxy_env_apply(&env, 3128, 1080, "/usr/libexec/srt/srt-connect") == 0,
+	   "apply with a connect helper");
+	is_str(env_vector_get(env, "GIT_SSH_COMMAND"),
+	       "ssh -o ControlMaster=no -o ControlPath=none "
+	       "-o ProxyCommand='/usr/libexec/srt/srt-connect --proxy 127.0.0.1:1080 %h %p'",
+	       "GIT_SSH_COMMAND: ssh through the SOCKS5 port, no control master");
 	strv_free(env);
 	return tap_exit();
 }

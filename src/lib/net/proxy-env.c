@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/cleanup.h"
 #include "shared/macro.h"
 #include "shared/strv.h"
 
-int proxy_env_apply(char ***env, uint16_t http_port, uint16_t socks_port)
+int proxy_env_apply(char ***env, uint16_t http_port, uint16_t socks_port,
+		    const char *connect_helper)
 {
 	char http[64], socks[64], rsync[64], port[16], java[160];
 	const char *old_java;
@@ -48,6 +50,22 @@ int proxy_env_apply(char ***env, uint16_t http_port, uint16_t socks_port)
 	snprintf(port, sizeof(port), "%u", (unsigned)http_port);
 	for (size_t i = 0; i < ELEMENTSOF(vars); i++) {
 		r = env_vector_set(env, vars[i].name, vars[i].value);
+		if (r < 0)
+			return r;
+	}
+
+	if (connect_helper) {
+		/* ssh has no SOCKS client of its own: the helper is its transport. No control
+		 * master: a master connection made outside the sandbox must not be reused. The
+		 * path has no shell metacharacters (the caller checks). */
+		_cleanup_free_ char *ssh = NULL;
+
+		if (asprintf(&ssh,
+			     "ssh -o ControlMaster=no -o ControlPath=none "
+			     "-o ProxyCommand='%s --proxy 127.0.0.1:%u %%h %%p'",
+			     connect_helper, (unsigned)socks_port) < 0)
+			return -ENOMEM;
+		r = env_vector_set(env, "GIT_SSH_COMMAND", ssh);
 		if (r < 0)
 			return r;
 	}

@@ -16,7 +16,12 @@
  *   NO_PROXY no_proxy   localhost,127.0.0.1,::1 (the sandbox's own loopback: reachable directly)
  *   DOCKER_HTTP_PROXY DOCKER_HTTPS_PROXY, CLOUDSDK_PROXY_TYPE/ADDRESS/PORT
  *   NODE_USE_ENV_PROXY=1   (Node's fetch and http follow HTTP(S)_PROXY only with it)
+ *   GIT_SSH_COMMAND        ssh -o ControlMaster=no -o ControlPath=none
+ *                          -o ProxyCommand='HELPER --proxy 127.0.0.1:SOCKS %h %p'
+ *                          (only when connect_helper is not NULL; it must be free of shell
+ *                          metacharacters; replaces the caller's value)
  *   JAVA_TOOL_OPTIONS      += -Dhttp(s).proxyHost/-Port (appended to the caller's value)
  * `*env` is a NULL-terminated vector of "NAME=VALUE" strings (strv). Returns 0 or -ENOMEM
  * (then *env holds a consistent subset of the changes). */
-int proxy_env_apply(char ***env, uint16_t http_port, uint16_t socks_port);
+int proxy_env_apply(char ***env, uint16_t http_port, uint16_t socks_port,
+		    const char *connect_helper);
