@@ -12,13 +12,17 @@
  *   - otherwise a name with at least two labels;
  *   - a bracketed IPv6 literal "[::1]", "[2001:db8::1]:443".
  * A name is letters, digits, '-', '_' and '.', at most 253 bytes, with non-empty labels of at
- * most 63 bytes (so "a..b", ".a.b" and "a.b." are refused). IPv4 literals are names here.
+ * most 63 bytes (so "a..b", ".a.b" and "a.b." are refused). A name that the proxy's
+ * canonicaliser reads as an IPv4 literal (last label all digits or 0x-hex) must be a valid one
+ * ("1.2.3.256" and "10.1.70000" could never match anything), and a wildcard cannot cover an
+ * address ("*.1.2.3.4"): such entries are refused rather than kept as rules that never apply.
  */
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 
+#include "net/host.h"
 #include "settings.h"
 
 #define DOMAIN_NAME_MAX 253
@@ -123,8 +127,19 @@ bool domain_pattern_valid(const char *pattern, bool deny_list)
 		return deny_list;
 	if (host_len == 9 && strncasecmp(host, "localhost", 9) == 0)
 		return true;
-	if (host_len >= 2 && host[0] == '*' && host[1] == '.')
-		return name_valid(host + 2, host_len - 2, 2);
+	if (host_len >= 2 && host[0] == '*' && host[1] == '.') {
+		struct host h;
+
+		return name_valid(host + 2, host_len - 2, 2) &&
+		       host_canonicalize(host + 2, host_len - 2, &h, NULL) == 0 &&
+		       h.kind == HOST_NAME;
+	}
 	/* Any other '*' fails the character set check. */
-	return name_valid(host, host_len, 2);
+	if (!name_valid(host, host_len, 2))
+		return false;
+	{
+		struct host h;
+
+		return host_canonicalize(host, host_len, &h, NULL) == 0;
+	}
 }
