@@ -41,13 +41,4 @@ like "$OUT" "lacks the option" "unusable bwrap: names the missing option"
 [ ! -e "$T/ran3" ]
 ok $? "unusable bwrap: the command did not run"
 
-# settings that ask for something this version cannot enforce: an external proxy
-settings "$T/net.json" '{"denyRead":[],"allowWrite":[],"denyWrite":[]}'
-sed -i 's/"deniedDomains":\[\]/"deniedDomains":[],"httpProxyPort":8080/' "$T/net.json"
-OUT=$("$SRT" -s "$T/net.json" /bin/touch "$T/ran4" 2>&1)
-RC=$?
-is "$RC" 125 "httpProxyPort (external proxy) not supported yet: status 125"
-like "$OUT" "not implemented in this version" "httpProxyPort: explains"
-[ ! -e "$T/ran4" ]
-ok $? "httpProxyPort: the command did not run"
 done_testing

@@ -19,7 +19,7 @@ h.log_message = lambda *a: None
 with socketserver.TCPServer(("127.0.0.1", 0), h) as s:
     print(s.server_address[1], flush=True)
     s.timeout = 30
-    for _ in range(20):
+    for _ in range(60):
         s.handle_request()
 PY
 server=$!
@@ -52,7 +52,7 @@ while True:
     d = s.recv(4096)
     if not d: break
     data += d
-print(repr(data))' 2>&1)
+print(repr(data))' 2>/dev/null)
 is "$OUT" "b'HTTP/1.1 403 Forbidden\\r\\nContent-Type: text/plain\\r\\nX-Proxy-Error: blocked-by-allowlist\\r\\n\\r\\nConnection blocked by network allowlist'" \
 	"the denial is the reference's exact 403"
 
@@ -72,6 +72,133 @@ try:
 except OSError as e:
     print(errno.errorcode.get(e.errno, e.errno))'
 is "$OUT" ENETUNREACH "anything beyond loopback: unreachable at once"
+
+# everything that is not the proxy fails at once, never hangs
+srt_run -s "$S" python3 -c '
+import errno, socket, time
+def err(f):
+    t = time.monotonic()
+    try:
+        f(); r = "ok"
+    except OSError as e:
+        r = errno.errorcode.get(e.errno, str(e.errno)) if e.errno else type(e).__name__
+    return "%s:%s" % (r, "fast" if time.monotonic() - t < 2 else "slow")
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+print(err(lambda: u.sendto(b"x", ("192.0.2.1", 53))),
+      err(lambda: u6.sendto(b"x", ("2001:db8::1", 53))),
+      err(lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)),
+      err(lambda: socket.socket(socket.AF_PACKET, socket.SOCK_RAW)),
+      err(lambda: socket.create_connection(("2001:db8::1", 443), timeout=5)))'
+is "$OUT" "ENETUNREACH:fast ENETUNREACH:fast EPERM:fast EPERM:fast ENETUNREACH:fast" \
+	"UDP (v4, v6), raw and packet sockets, direct TCP over IPv6: refused at once"
+srt_run -s "$S" python3 -c '
+import socket, time
+t = time.monotonic()
+try:
+    socket.getaddrinfo("example.com", 443); r = "resolved"
+except socket.gaierror: r = "failed"
+print(r, "fast" if time.monotonic() - t < 5 else "slow")'
+is "$OUT" "failed fast" "a DNS lookup from inside fails (no resolver reachable), without hanging"
+
+# --- allowLocalBinding: on Linux, binding is private to the sandbox's network namespace -------
+# (srt-settings(5)): a server inside can listen and be reached from inside, the host cannot
+# reach it, and it cannot listen on the host's addresses.
+SB=$T/bind.json
+printf '{"network":{"allowedDomains":["localhost"],"deniedDomains":[],"allowLocalBinding":true},"filesystem":{"denyRead":[],"allowWrite":[],"denyWrite":[]}}\n' >"$SB"
+srt_run -s "$SB" python3 -c '
+import socket, threading
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+port = s.getsockname()[1]
+threading.Thread(target=lambda: s.accept()[0].sendall(b"inside"), daemon=True).start()
+c = socket.create_connection(("127.0.0.1", port), timeout=5)
+print(c.recv(10).decode())
+open("/dev/stderr", "w").write(str(port))'
+is "$OUT" inside "a server inside the sandbox serves a client inside it"
+inner_port=$ERR
+python3 -c '
+import socket, sys
+try:
+    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2); print("reached")
+except OSError: print("unreachable")' "${inner_port:-1}" >"$T/reach" 2>/dev/null
+host_ip=$(ip -4 -o addr show scope global 2>/dev/null | awk '{split($4, a, "/"); print a[1]; exit}')
+if [ -n "$host_ip" ]; then
+	srt_run -s "$SB" python3 -c '
+import socket, sys, errno
+s = socket.socket()
+try:
+    s.bind((sys.argv[1], 0)); print("bound")
+except OSError as e: print(errno.errorcode[e.errno])' "$host_ip"
+	is "$OUT" EADDRNOTAVAIL "the host's own address ($host_ip) cannot be bound inside"
+else
+	ok 0 "the host's own address cannot be bound inside # SKIP no global IPv4 address here"
+fi
+python3 - "$T/busy" <<'PY' &
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+time.sleep(20)
+PY
+busy=$!
+for _ in $(seq 100); do [ -s "$T/busy" ] && break; sleep 0.05; done
+srt_run -s "$SB" python3 -c '
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); print("bound")' "$(cat "$T/busy")"
+is "$OUT" bound "a port the host already uses is free inside (separate loopback)"
+kill $busy 2>/dev/null
+is "$(cat "$T/reach")" unreachable "the host cannot connect to a port the sandbox listens on"
+
+# --- bring-your-own proxy (httpProxyPort): the sandbox's 3128 relays to it, unfiltered by srt --
+python3 - "$T/ext" <<'PY' &
+import socket, sys, threading
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+def serve(c):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        d = c.recv(4096)
+        if not d: return
+        data += d
+    line = data.split(b"\r\n")[0]
+    body = b"external proxy saw: " + line
+    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+    c.close()
+for _ in range(5):
+    c, _a = s.accept()
+    threading.Thread(target=serve, args=(c,)).start()
+PY
+ext=$!
+for _ in $(seq 100); do [ -s "$T/ext" ] && break; sleep 0.05; done
+SX=$T/ext.json
+printf '{"network":{"allowedDomains":["localhost"],"deniedDomains":[],"httpProxyPort":%s},"filesystem":{"denyRead":[],"allowWrite":[],"denyWrite":[]}}\n' "$(cat "$T/ext")" >"$SX"
+srt_run -s "$SX" curl -s --max-time 10 --noproxy '' -x http://localhost:3128 http://not-on-any-list.example/x
+is "$OUT" "external proxy saw: GET http://not-on-any-list.example/x HTTP/1.1" \
+	"httpProxyPort: the request goes to the external proxy as sent (it does the filtering)"
+srt_run -s "$SX" curl -s --max-time 10 --noproxy '' --socks5-hostname localhost:1080 http://denied.invalid/
+is "$RC" 97 "httpProxyPort alone: SOCKS5 is still srt's own, with the policy"
+kill $ext 2>/dev/null
+
+# --- names resolved by the host: /etc/hosts entries the test installs in a mount namespace ------
+# of its own (unshare -rm); srt resolves on the host side, so it sees them.
+if unshare -rm true 2>/dev/null; then
+	printf '127.0.0.1 evil.rebind.test\n127.0.0.1 good.rebind.test\n' >"$T/hosts"
+	SR=$T/rebind.json
+	printf '{"network":{"allowedDomains":["*.rebind.test"],"deniedDomains":[]},"filesystem":{"denyRead":[],"allowWrite":[],"denyWrite":[]}}\n' >"$SR"
+	with_hosts() { unshare -rm sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$T/hosts" "$@"; }
+	OUT=$(with_hosts "$SRT" -s "$SR" curl -s --max-time 10 --noproxy '' -x http://localhost:3128 \
+		"http://evil.rebind.test:$PORT/file.txt" 2>/dev/null)
+	is "$OUT" "Connection blocked by network allowlist" \
+		"an allowed name that resolves to loopback is refused (no rebinding to the host)"
+	OUT=$(with_hosts "$SRT" -s "$SR" curl -s --max-time 10 --noproxy '' --socks5-hostname localhost:1080 \
+		"http://evil.rebind.test:$PORT/file.txt" 2>&1)
+	like "$OUT" "resolved to a loopback" "... through SOCKS5 too, and srt says why"
+	printf '{"network":{"allowedDomains":["good.rebind.test","127.0.0.1"],"deniedDomains":[]},"filesystem":{"denyRead":[],"allowWrite":[],"denyWrite":[]}}\n' >"$SR"
+	OUT=$(with_hosts "$SRT" -s "$SR" curl -s --max-time 10 --noproxy '' -x http://localhost:3128 \
+		"http://good.rebind.test:$PORT/file.txt" 2>/dev/null)
+	is "$OUT" hello-from-host "a name resolving to an address that is explicitly allowed is dialled"
+else
+	for i in 1 2 3; do ok 0 "resolution through /etc/hosts # SKIP unshare -rm not possible"; done
+fi
 
 # without allowedDomains: no proxy, no listeners
 settings "$T/none.json" '{"denyRead":[],"allowWrite":[],"denyWrite":[]}'
