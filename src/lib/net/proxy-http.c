@@ -108,16 +108,21 @@ struct fwd {
 	uint64_t rs_left;
 	struct http_chunked rs_ch;
 
-	char up_out[FWD_OUT_MAX];
-	size_t up_off, up_len;
-	char cl_out[FWD_OUT_MAX];
-	size_t cl_off, cl_len;
-	char uin[HTTP_MAX_HEAD];
-	size_t uin_off, uin_len;
+	size_t up_off, up_len, cl_off, cl_len, uin_off, uin_len;
+	/* only during an exchange: a connection kept alive between requests holds none */
+	struct fwd_bufs *b;
+};
+
+struct fwd_bufs {
+	char up_out[FWD_OUT_MAX]; /* to the upstream: the rewritten head, then body bytes */
+	char cl_out[FWD_OUT_MAX]; /* to the client: rewritten response heads, body bytes */
+	char uin[HTTP_MAX_HEAD];  /* from the upstream */
 };
 
 void http_fwd_free(struct conn *c)
 {
+	if (c->fwd)
+		free(c->fwd->b);
 	free(c->fwd);
 	c->fwd = NULL;
 }
@@ -201,7 +206,7 @@ static void fwd_set_interest(struct conn *c)
 	if (f->cl_len > f->cl_off)
 		cl |= EPOLLOUT;
 	if (f->rs != RS_DONE && f->cl_len == 0 &&
-	    (f->uin_off == f->uin_len || (f->rs == RS_HEAD && f->uin_len < sizeof(f->uin))))
+	    (f->uin_off == f->uin_len || (f->rs == RS_HEAD && f->uin_len < sizeof(f->b->uin))))
 		up |= EPOLLIN;
 	if (f->up_len > f->up_off)
 		up |= EPOLLOUT;
@@ -239,6 +244,13 @@ void http_fwd_request(struct conn *c, const struct http_request *req, size_t hea
 		}
 	}
 	f = c->fwd;
+	if (!f->b) {
+		f->b = malloc(sizeof(*f->b));
+		if (!f->b) {
+			proxy_conn_close(c);
+			return;
+		}
+	}
 	c->forward = true;
 
 	r = http_parse_absolute_uri(req->target, &host, &port, &path);
@@ -306,7 +318,7 @@ void http_fwd_request(struct conn *c, const struct http_request *req, size_t hea
 			 port);
 	n = http_build_forward_request(req, path,
 				       (struct http_slice){ authority, strlen(authority) },
-				       f->up_out, sizeof(f->up_out));
+				       f->b->up_out, sizeof(f->b->up_out));
 	if (n < 0) {
 		proxy_logf(p, "HTTP request refused: rewritten head too large");
 		reply_close(c, RESP_431, sizeof(RESP_431) - 1);
@@ -453,8 +465,8 @@ static int response_head(struct conn *c)
 		proxy_conn_close(c);
 		return -1;
 	}
-	n = http_parse_response(f->uin + f->uin_off, f->uin_len - f->uin_off, resp);
-	if (n == HTTP_INCOMPLETE && f->uin_len - f->uin_off < sizeof(f->uin)) {
+	n = http_parse_response(f->b->uin + f->uin_off, f->uin_len - f->uin_off, resp);
+	if (n == HTTP_INCOMPLETE && f->uin_len - f->uin_off < sizeof(f->b->uin)) {
 		free(resp);
 		return 0;
 	}
@@ -471,7 +483,7 @@ static int response_head(struct conn *c)
 	}
 	if (resp->status < 200) {
 		/* interim (100 Continue, 103 Early Hints): forward, the final one follows */
-		w = http_build_forward_response(resp, false, f->cl_out, sizeof(f->cl_out));
+		w = http_build_forward_response(resp, false, f->b->cl_out, sizeof(f->b->cl_out));
 		free(resp);
 		if (w < 0) {
 			fwd_fail(c, "response head too large");
@@ -491,7 +503,7 @@ static int response_head(struct conn *c)
 	f->close_after = f->client_close || kind == HTTP_BODY_CLOSE;
 	f->up_reusable = kind != HTTP_BODY_CLOSE &&
 			 !http_wants_close(resp->headers, resp->n_headers, resp->minor_version);
-	w = http_build_forward_response(resp, f->close_after, f->cl_out, sizeof(f->cl_out));
+	w = http_build_forward_response(resp, f->close_after, f->b->cl_out, sizeof(f->b->cl_out));
 	free(resp);
 	if (w < 0) {
 		fwd_fail(c, "response head too large");
@@ -530,6 +542,8 @@ static enum run_result exchange_done(struct conn *c)
 	} else {
 		(void)proxy_ep_set(p, &c->upstream, 0);
 	}
+	free(f->b);
+	f->b = NULL;
 	/* the next request head starts at c->buf[0] */
 	memmove(c->buf, c->buf + c->off, c->len - c->off);
 	c->len -= c->off;
@@ -554,7 +568,7 @@ static enum run_result fwd_run(struct conn *c)
 		int r;
 
 		/* upstream-bound */
-		r = flush(c->upstream.fd, f->up_out, &f->up_off, &f->up_len);
+		r = flush(c->upstream.fd, f->b->up_out, &f->up_off, &f->up_len);
 		if (r < 0) {
 			fwd_fail(c, "sending the request failed");
 			return RUN_CLOSED;
@@ -562,7 +576,7 @@ static enum run_result fwd_run(struct conn *c)
 		progress |= r > 0;
 		if (!f->rq_done && f->up_len == 0 && c->off < c->len) {
 			if (move_body(f->rq_kind, &f->rq_left, &f->rq_ch, c->buf, &c->off, c->len,
-				      f->up_out, &f->up_len, &done) < 0) {
+				      f->b->up_out, &f->up_len, &done) < 0) {
 				proxy_logf(c->p, "HTTP %s:%u: malformed chunked request body",
 					   c->dest.text, c->port);
 				proxy_conn_close(c);
@@ -585,7 +599,7 @@ static enum run_result fwd_run(struct conn *c)
 		}
 
 		/* client-bound */
-		r = flush(c->client.fd, f->cl_out, &f->cl_off, &f->cl_len);
+		r = flush(c->client.fd, f->b->cl_out, &f->cl_off, &f->cl_len);
 		if (r < 0) {
 			proxy_conn_close(c);
 			return RUN_CLOSED;
@@ -601,8 +615,8 @@ static enum run_result fwd_run(struct conn *c)
 					continue;
 				}
 			} else if (f->rs == RS_BODY) {
-				if (move_body(f->rs_kind, &f->rs_left, &f->rs_ch, f->uin,
-					      &f->uin_off, f->uin_len, f->cl_out, &f->cl_len,
+				if (move_body(f->rs_kind, &f->rs_left, &f->rs_ch, f->b->uin,
+					      &f->uin_off, f->uin_len, f->b->cl_out, &f->cl_len,
 					      &done) < 0) {
 					fwd_fail(c, "malformed chunked response body");
 					return RUN_CLOSED;
@@ -618,11 +632,11 @@ static enum run_result fwd_run(struct conn *c)
 			if (f->uin_off == f->uin_len)
 				f->uin_off = f->uin_len = 0;
 			else if (f->uin_off > 0) {
-				memmove(f->uin, f->uin + f->uin_off, f->uin_len - f->uin_off);
+				memmove(f->b->uin, f->b->uin + f->uin_off, f->uin_len - f->uin_off);
 				f->uin_len -= f->uin_off;
 				f->uin_off = 0;
 			}
-			r = fill(c->upstream.fd, f->uin, &f->uin_len, sizeof(f->uin));
+			r = fill(c->upstream.fd, f->b->uin, &f->uin_len, sizeof(f->b->uin));
 			if (r == -1 && f->rs == RS_BODY && f->rs_kind == HTTP_BODY_CLOSE) {
 				f->rs = RS_DONE; /* the body ended with the connection */
 				f->up_reusable = false;
