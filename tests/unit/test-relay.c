@@ -847,6 +847,62 @@ static void test_args(void)
 	close(p[1]);
 }
 
+static int count_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 4096; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+/* Pipes are made with the first bytes, grow with bulk, and relay_trim() gives them back. */
+static void test_lazy_pipes(void)
+{
+	int x[2], y[2], base;
+	struct relay *r = NULL;
+	char big[65536], got[65536];
+	size_t moved = 0;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, x) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, y) < 0) {
+		ok(0, "lazy: socketpair");
+		return;
+	}
+	base = count_fds();
+	is_int(relay_new(x[1], y[0], NULL, 0, &r), 0, "lazy: relay_new");
+	is_int(count_fds(), base, "lazy: a new relay holds no pipe");
+	ok(relay_wants(r, 0) == RELAY_WANT_READ && relay_wants(r, 1) == RELAY_WANT_READ,
+	   "lazy: it still wants to read both sides");
+	ok(write(x[0], "hello", 5) == 5, "lazy: client sends");
+	is_int(relay_handle(r, 0, EPOLLIN), 0, "lazy: relay_handle moves the bytes");
+	ok(read(y[1], got, sizeof(got)) == 5 && memcmp(got, "hello", 5) == 0, "lazy: they arrive");
+	is_int(count_fds(), base + 2, "lazy: the direction that moved bytes has its pipe");
+	relay_trim(r);
+	is_int(count_fds(), base, "lazy: relay_trim closes the empty pipe");
+	ok(relay_wants(r, 0) == RELAY_WANT_READ, "lazy: after trimming, still wants to read");
+	memset(big, 'b', sizeof(big));
+	while (moved < 3 * RELAY_GROW_AFTER) {
+		ssize_t w = write(x[0], big, sizeof(big)), n;
+
+		if (w < 0 && errno != EAGAIN)
+			break;
+		if (relay_handle(r, 0, EPOLLIN | EPOLLOUT) < 0)
+			break;
+		while ((n = read(y[1], got, sizeof(got))) > 0)
+			moved += (size_t)n;
+	}
+	ok(moved >= 3 * RELAY_GROW_AFTER, "lazy: bulk after a trim flows (%zu bytes)", moved);
+	ok(relay_is_splicing(r, 0), "lazy: through splice");
+	relay_free(r);
+	is_int(count_fds(), base, "lazy: relay_free closes every pipe");
+	close(x[0]);
+	close(x[1]);
+	close(y[0]);
+	close(y[1]);
+}
+
 int main(void)
 {
 	struct sigaction sa = { .sa_handler = SIG_IGN };
@@ -871,6 +927,7 @@ int main(void)
 	test_reset(0);
 	test_reset(RELAY_NO_SPLICE);
 	test_unix();
+	test_lazy_pipes();
 	test_throughput();
 
 	printf("# total %.1f s\n", now_s() - t0);

@@ -11,6 +11,11 @@
  * New bytes from src only ever enter at the tail of this queue, so the order holds across a
  * fallback and the initial bytes always go first.
  *
+ * Pipes are made when a direction first has bytes to move, start at the kernel's default size,
+ * grow to RELAY_PIPE_SIZE once the direction has moved RELAY_GROW_AFTER bytes through them
+ * (bulk), and are closed again by relay_trim() when empty: an idle tunnel holds two sockets and
+ * no pipe, so thousands of idle tunnels cost neither descriptors nor the per-user pipe quota.
+ *
  * Wants must mirror what a call would really do, or a level-triggered loop spins. The one
  * ambiguity is splice(src → pipe) returning EAGAIN while the pipe holds bytes: the socket may
  * be empty, or the pipe may be out of slots before pipe_len reaches its byte capacity (a slot
@@ -39,8 +44,10 @@ struct relay_dir {
 	int src, dst;
 	int pipe_rd, pipe_wr; /* -EBADF in the copy path (or once closed) */
 	size_t pipe_cap, pipe_len;
-	bool splice;
+	bool splice;     /* splice path: the pipe is made on demand (pipe_rd < 0 until then) */
+	bool grown;      /* the pipe was asked for RELAY_PIPE_SIZE */
 	bool pipe_stuck; /* see the top of this file */
+	uint64_t moved_at_pipe; /* `moved` when the current pipe was made */
 	bool eof;        /* src reached EOF, or the direction was aborted */
 	bool done;       /* nothing left to do: dst shut down, or aborted */
 	unsigned char *buf;
@@ -62,6 +69,7 @@ static void close_pipe(struct relay_dir *d)
 	d->pipe_rd = d->pipe_wr = -EBADF;
 	d->pipe_cap = d->pipe_len = 0;
 	d->pipe_stuck = false;
+	d->grown = false;
 }
 
 static size_t dir_pending(const struct relay_dir *d)
@@ -75,7 +83,7 @@ static bool dir_can_fill(const struct relay_dir *d)
 	if (d->eof || d->done)
 		return false;
 	if (d->splice)
-		return !d->pipe_stuck && d->pipe_len < d->pipe_cap;
+		return d->pipe_rd < 0 || (!d->pipe_stuck && d->pipe_len < d->pipe_cap);
 	/* copy path: the pipe (left over from a fallback) drains into buf before new reads */
 	return d->pipe_len == 0 && (d->buf_len < d->buf_cap || d->buf_off > 0);
 }
@@ -206,6 +214,30 @@ static bool src_is_empty(int fd)
 	return ioctl(fd, FIONREAD, &avail) == 0 && avail == 0;
 }
 
+/* Makes the direction's pipe (splice path), or falls back to the copy path when the process is
+ * out of descriptors: a buffer costs no descriptor, so degrade rather than fail the tunnel. */
+static int dir_make_pipe(struct relay_dir *d)
+{
+	int p[2], sz;
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+		if (errno == EMFILE || errno == ENFILE)
+			return dir_to_copy(d);
+		return -errno;
+	}
+	d->pipe_rd = p[0];
+	d->pipe_wr = p[1];
+	sz = fcntl(d->pipe_wr, F_GETPIPE_SZ);
+	if (sz <= 0) {
+		close_pipe(d);
+		return dir_to_copy(d);
+	}
+	d->pipe_cap = (size_t)sz;
+	d->pipe_len = 0;
+	d->moved_at_pipe = d->moved;
+	return 0;
+}
+
 /* Reads once from src into the pipe or buf, if there is room. */
 static int dir_fill(struct relay_dir *d, bool *progress)
 {
@@ -213,6 +245,22 @@ static int dir_fill(struct relay_dir *d, bool *progress)
 	int r;
 
 	while (dir_can_fill(d)) {
+		if (d->splice && d->pipe_rd < 0) {
+			r = dir_make_pipe(d);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (d->splice && !d->grown && d->moved - d->moved_at_pipe >= RELAY_GROW_AFTER) {
+			/* bulk: best effort, fs.pipe-max-size or the per-user quota may refuse */
+			int sz;
+
+			d->grown = true;
+			(void)fcntl(d->pipe_wr, F_SETPIPE_SZ, RELAY_PIPE_SIZE);
+			sz = fcntl(d->pipe_wr, F_GETPIPE_SZ);
+			if (sz > 0 && (size_t)sz >= d->pipe_len)
+				d->pipe_cap = (size_t)sz;
+		}
 		if (d->splice) {
 			n = splice(d->src, NULL, d->pipe_wr, NULL, d->pipe_cap - d->pipe_len,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -313,27 +361,9 @@ static void dir_init(struct relay_dir *d, int src, int dst)
 
 static int dir_setup(struct relay_dir *d, relay_flags flags)
 {
-	int p[2];
-
 	if (!(flags & RELAY_NO_SPLICE)) {
-		if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) {
-			int sz;
-
-			d->pipe_rd = p[0];
-			d->pipe_wr = p[1];
-			/* best effort: fs.pipe-max-size or the per-user pipe quota may refuse */
-			(void)fcntl(d->pipe_wr, F_SETPIPE_SZ, RELAY_PIPE_SIZE);
-			sz = fcntl(d->pipe_wr, F_GETPIPE_SZ);
-			if (sz > 0) {
-				d->pipe_cap = (size_t)sz;
-				d->splice = true;
-				return 0;
-			}
-			close_pipe(d);
-		} else if (errno != EMFILE && errno != ENFILE) {
-			return -errno;
-		}
-		/* out of fds: a buffer costs no fd, so degrade rather than refuse the tunnel */
+		d->splice = true; /* the pipe comes with the first bytes (dir_make_pipe()) */
+		return 0;
 	}
 	return dir_to_copy(d);
 }
@@ -464,6 +494,18 @@ void relay_stats(const struct relay *r, uint64_t *ret_a_to_b, uint64_t *ret_b_to
 		*ret_a_to_b = r ? r->dir[0].moved : 0;
 	if (ret_b_to_a)
 		*ret_b_to_a = r ? r->dir[1].moved : 0;
+}
+
+void relay_trim(struct relay *r)
+{
+	if (!r)
+		return;
+	for (int k = 0; k < 2; k++) {
+		struct relay_dir *d = &r->dir[k];
+
+		if (d->splice && d->pipe_rd >= 0 && d->pipe_len == 0)
+			close_pipe(d);
+	}
 }
 
 bool relay_is_splicing(const struct relay *r, int dir)

@@ -42,11 +42,14 @@ struct relay;
 #define RELAY_WANT_READ (1u << 0)
 #define RELAY_WANT_WRITE (1u << 1)
 
-/* Requested size of each direction's pipe; silently left at the kernel default (64 KiB) when
- * fs.pipe-max-size or the user's pipe quota refuses it. */
+/* Size a direction's pipe is grown to once it carries bulk (RELAY_GROW_AFTER); silently left
+ * at the kernel default (64 KiB) when fs.pipe-max-size or the user's pipe quota refuses it.
+ * Pipes are made on demand and closed by relay_trim(), so idle tunnels hold none. */
 #define RELAY_PIPE_SIZE (256 * 1024)
 /* Size of each direction's heap buffer in the copy (no splice) path. */
 #define RELAY_BUF_SIZE (64 * 1024)
+/* A direction's pipe grows to RELAY_PIPE_SIZE after this many bytes went through it. */
+#define RELAY_GROW_AFTER (1024 * 1024)
 /* Bytes moved per direction and per relay_handle() call before yielding to the loop. */
 #define RELAY_BUDGET (1024 * 1024)
 
@@ -63,11 +66,13 @@ typedef enum relay_flags {
  * 0) is copied: bytes already read from a (e.g. pipelined after a CONNECT head) that b receives
  * before anything else.
  *
- * Each direction gets a pipe (O_CLOEXEC | O_NONBLOCK) for splice(). A direction whose splice()
- * fails with EINVAL/ENOSYS/EOPNOTSUPP (fd types without splice support), or whose pipe cannot
- * be created (EMFILE/ENFILE), falls back to a RELAY_BUF_SIZE copy buffer, keeping byte order.
+ * Each direction uses a pipe (O_CLOEXEC | O_NONBLOCK) for splice(), made when it first has
+ * bytes to move. A direction whose splice() fails with EINVAL/ENOSYS/EOPNOTSUPP (fd types
+ * without splice support), or whose pipe cannot be created (EMFILE/ENFILE), falls back to a
+ * RELAY_BUF_SIZE copy buffer, keeping byte order.
  *
- * Returns 0 and sets *ret, or -EINVAL, -EBADF, -ENOMEM, or another -errno from pipe2().
+ * Returns 0 and sets *ret, or -EINVAL, -EBADF or -ENOMEM (a failing pipe2() other than
+ * EMFILE/ENFILE is reported later, by relay_handle()).
  */
 int relay_new_flags(int a, int b, const void *initial_a_to_b, size_t initial_len,
 		    relay_flags flags, struct relay **ret);
@@ -101,6 +106,10 @@ int relay_handle(struct relay *r, int which, uint32_t events);
 /* Bytes written to b (from a) and to a (from b) so far, initial bytes included. Either output
  * pointer may be NULL. */
 void relay_stats(const struct relay *r, uint64_t *ret_a_to_b, uint64_t *ret_b_to_a);
+
+/* Closes the pipes that hold no bytes (they are made again when needed). For a caller that
+ * sees a tunnel idle: it then costs two sockets and no pipe. Wants do not change. */
+void relay_trim(struct relay *r);
 
 /* Is direction `dir` (0 = a→b, 1 = b→a) still using splice()? For logs and tests. */
 bool relay_is_splicing(const struct relay *r, int dir);
