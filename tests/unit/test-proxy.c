@@ -339,7 +339,11 @@ int main(void)
 	is_str(buf, RESP_403, "denied .invalid name: 403");
 	ok(log_has("denied.invalid:80 denied"), "denied .invalid name: the denial is logged");
 	ok(!log_has("resolve denied.invalid"), "denied .invalid name: no resolve attempted");
-	ok(log_has("resolve localhost"), "an allowed name was resolved (log check is live)");
+	ok(!log_has("resolve localhost"),
+	   "localhost is loopback without asking a resolver (RFC 6761)");
+	n = snprintf(req, sizeof(req), "CONNECT rebind.example.com:1 HTTP/1.1\r\n\r\n");
+	exchange(http_port, req, (size_t)n, buf, sizeof(buf));
+	ok(log_has("resolve rebind.example.com"), "an allowed name is resolved (log check is live)");
 
 	/* malformed CONNECT → 400 */
 	n = snprintf(req, sizeof(req), "CONNECT nohostport HTTP/1.1\r\nHost: x\r\n\r\n");

@@ -522,6 +522,14 @@ int main(void)
 
 	plan_no_plan();
 	is_int(baseline, 0, "no resolver threads before the tests");
+	{
+		struct resolver *r = NULL;
+
+		is_int(resolver_new(4, &r), 0, "resolver_new");
+		is_int(count_threads(), 0, "a resolver starts no thread before its first lookup");
+		r = resolver_free(r);
+		is_int(count_threads(), 0, "... and freeing it leaves none");
+	}
 	test_arguments_are_checked();
 	test_localhost_matches_etc_hosts();
 	test_invalid_tld_fails();

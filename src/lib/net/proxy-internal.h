@@ -63,13 +63,14 @@ struct conn {
 	struct host dest;
 	uint16_t port;
 	int64_t rid;
-	struct host addrs[RESOLVER_MAX_ADDRS];
+	struct host *addrs; /* RESOLVER_MAX_ADDRS entries while dialling, else NULL */
 	size_t n_addrs, next_addr;
 	bool vet_denied;
 	int last_err;
 	const char *vet_reason; /* why the last address was refused (static) */
 
 	struct relay *relay;
+	uint64_t relay_seen; /* bytes the relay had moved at the last sweep */
 	struct fwd *fwd; /* ST_FORWARD (and while its next upstream is being set up) */
 };
 

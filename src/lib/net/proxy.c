@@ -119,6 +119,8 @@ void proxy_conn_close(struct conn *c)
 	c->rid = 0;
 	c->relay = relay_free(c->relay);
 	http_fwd_free(c);
+	free(c->addrs);
+	c->addrs = NULL;
 	proxy_item_close(p, &c->client);
 	proxy_item_close(p, &c->upstream);
 	free(c->buf);
@@ -244,12 +246,23 @@ static void relay_update(struct conn *c)
 	}
 }
 
+/* The candidate addresses of a destination (allocated on first use, freed once connected). */
+static struct host *conn_addrs(struct conn *c)
+{
+	if (!c->addrs)
+		c->addrs = calloc(RESOLVER_MAX_ADDRS, sizeof(*c->addrs));
+	return c->addrs;
+}
+
 static void conn_established(struct conn *c)
 {
 	uint8_t r[SOCKS5_REPLY_MAX];
 	int one = 1;
 	int rc;
 
+	free(c->addrs);
+	c->addrs = NULL;
+	c->n_addrs = c->next_addr = 0;
 	(void)setsockopt(c->upstream.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (c->forward) {
 		http_fwd_established(c);
@@ -407,9 +420,24 @@ void proxy_conn_begin(struct conn *c)
 		return;
 	}
 	proxy_logf(p, "%s %s:%u allowed: %s", conn_protocol(c), c->dest.text, c->port, reason);
+	if (!conn_addrs(c)) {
+		proxy_conn_close(c);
+		return;
+	}
 	if (c->dest.kind != HOST_NAME) {
 		c->addrs[0] = c->dest;
 		c->n_addrs = 1;
+		c->next_addr = 0;
+		conn_try_next(c);
+		return;
+	}
+	if (host_is_localhost_name(&c->dest)) {
+		/* RFC 6761: localhost names are loopback, not a question for a resolver (and
+		 * the vetting would refuse any other answer) */
+		(void)host_canonicalize("127.0.0.1", 9, &c->addrs[0], NULL);
+		(void)host_canonicalize("::1", 3, &c->addrs[1], NULL);
+		c->n_addrs = 2;
+		c->next_addr = 0;
 		conn_try_next(c);
 		return;
 	}
@@ -703,6 +731,10 @@ static void on_accept(struct proxy *p, struct ep_item *l)
 			c->buf = NULL;
 			c->port = l->forward_port;
 			(void)host_canonicalize("127.0.0.1", 9, &c->dest, NULL);
+			if (!conn_addrs(c)) {
+				proxy_conn_close(c);
+				continue;
+			}
 			c->addrs[0] = c->dest;
 			c->n_addrs = 1;
 			conn_try_next(c);
@@ -733,6 +765,10 @@ static void on_resolver(struct proxy *p)
 			conn_fail_connect(c, out[i].error);
 			continue;
 		}
+		if (!conn_addrs(c)) {
+			proxy_conn_close(c);
+			continue;
+		}
 		memcpy(c->addrs, out[i].addrs, out[i].n * sizeof(out[i].addrs[0]));
 		c->n_addrs = out[i].n;
 		c->next_addr = 0;
@@ -748,7 +784,17 @@ static void sweep(struct proxy *p)
 
 	for (c = p->conns; c; c = next) {
 		next = c->next;
-		if (c->state == ST_RELAY || now < c->deadline)
+		if (c->state == ST_RELAY) {
+			uint64_t ab, ba;
+
+			/* idle since the last sweep: give the pipes back */
+			relay_stats(c->relay, &ab, &ba);
+			if (ab + ba == c->relay_seen)
+				relay_trim(c->relay);
+			c->relay_seen = ab + ba;
+			continue;
+		}
+		if (now < c->deadline)
 			continue;
 		switch (c->state) {
 		case ST_HEAD:

@@ -101,6 +101,7 @@ struct resolver {
 	bool stopping;
 	unsigned refs;	   /* the owner's and one per live thread */
 	unsigned target;   /* the worker count asked for */
+	bool started;      /* the threads are started by the first submission */
 	unsigned nworkers; /* live worker threads, stuck ones included */
 	unsigned nstuck;   /* workers inside a lookup that already timed out */
 	size_t nlive;	   /* live ids, limited to RESOLVER_MAX_PENDING */
@@ -492,16 +493,8 @@ int resolver_new_with(const struct resolver_options *opts, struct resolver **ret
 	if (err)
 		goto fail_work_cond;
 
-	/* From here on the threads own references and resolver_free() is the way back. */
-	pthread_mutex_lock(&r->lock);
-	rr = start_thread_locked(r, timer_main, false);
-	for (unsigned i = 0; rr >= 0 && i < r->target; i++)
-		rr = start_thread_locked(r, worker_main, true);
-	pthread_mutex_unlock(&r->lock);
-	if (rr < 0) {
-		resolver_free(r);
-		return rr;
-	}
+	/* The threads start with the first submission: a sandbox that never resolves a name (or
+	 * only localhost) never pays for them. */
 	*ret = r;
 	return 0;
 
@@ -548,6 +541,19 @@ int64_t resolver_submit(struct resolver *r, const char *name, uint16_t port, voi
 		return -EINVAL;
 
 	pthread_mutex_lock(&r->lock);
+	if (!r->started) {
+		/* from here on the threads own references and resolver_free() is the way back;
+		 * a partial start is completed by the worker top-up or the next submission */
+		int rr = start_thread_locked(r, timer_main, false);
+
+		for (unsigned i = 0; rr >= 0 && i < r->target; i++)
+			rr = start_thread_locked(r, worker_main, true);
+		if (rr < 0 && r->refs == 1) {
+			pthread_mutex_unlock(&r->lock);
+			return rr;
+		}
+		r->started = true;
+	}
 	if (r->nlive >= RESOLVER_MAX_PENDING) {
 		pthread_mutex_unlock(&r->lock);
 		return -EAGAIN;
