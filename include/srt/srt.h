@@ -154,6 +154,11 @@ SRT_PUBLIC int srt_spawn_opts_set_env(srt_spawn_opts *o, char *const envp[]);
  * forwards window size changes with srt_child_resize(). Pass -1 to turn it off. */
 SRT_PUBLIC int srt_spawn_opts_set_pty(srt_spawn_opts *o, int terminal_fd);
 
+/* The soft RLIMIT_NOFILE the command starts with (0, the default: the caller's own). For a
+ * caller that raised its own limit so the proxy can hold many connections (the srt CLI does)
+ * and wants the command to see the limit it had before. Ignored when above the hard limit. */
+SRT_PUBLIC int srt_spawn_opts_set_fd_limit(srt_spawn_opts *o, unsigned long soft);
+
 typedef struct srt_child srt_child;
 
 /* Runs argv[0] (looked up in PATH) with argv inside a new sandbox. stdin, stdout and stderr are

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -330,6 +331,19 @@ int main(int argc, char **argv)
 	if (!opts) {
 		code = EXIT_SETUP;
 		goto out;
+	}
+	{
+		/* The proxy holds two descriptors per open connection: let srt use what the hard
+		 * limit allows, and give the command the limit it would have had without srt. */
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rlim_t orig = rl.rlim_cur;
+
+			rl.rlim_cur = rl.rlim_max;
+			if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+				(void)srt_spawn_opts_set_fd_limit(opts, (unsigned long)orig);
+		}
 	}
 
 	/* Signals that srt forwards are taken through a signalfd, so none is lost between the

@@ -62,6 +62,7 @@ struct srt_spawn_opts {
 	char **env;
 	int pty_terminal; /* -1: no pty */
 	bool pty;
+	unsigned long fd_limit; /* 0: the caller's */
 };
 
 struct srt_child {
@@ -198,6 +199,14 @@ SRT_PUBLIC srt_spawn_opts *srt_spawn_opts_new(void)
 	if (o)
 		o->pty_terminal = -1;
 	return o;
+}
+
+SRT_PUBLIC int srt_spawn_opts_set_fd_limit(srt_spawn_opts *o, unsigned long soft)
+{
+	if (!o)
+		return -EINVAL;
+	o->fd_limit = soft;
+	return 0;
 }
 
 SRT_PUBLIC int srt_spawn_opts_set_pty(srt_spawn_opts *o, int terminal_fd)
@@ -1012,7 +1021,10 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 		ch->listeners[i] = -EBADF;
 
 	{
-		struct spawn_fds sf = {.src = fds, .n = 3 + n_masks, .stdio = {-1, -1, -1}};
+		struct spawn_fds sf = {.src = fds,
+				       .n = 3 + n_masks,
+				       .stdio = {-1, -1, -1},
+				       .nofile = o ? o->fd_limit : 0};
 		if (pty_slave >= 0) {
 			sf.stdio[0] = sf.stdio[1] = pty_slave;
 			if (isatty(STDERR_FILENO))

@@ -200,6 +200,23 @@ else
 	for i in 1 2 3; do ok 0 "resolution through /etc/hosts # SKIP unshare -rm not possible"; done
 fi
 
+# srt raises its own descriptor limit for the proxy; the command keeps the caller's
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && [ "$hard" -gt 512 ]; then
+	OUT=$(ulimit -Sn 512 && "$SRT" -s "$S" sh -c 'ulimit -Sn' 2>/dev/null)
+	is "$OUT" 512 "the command starts with the caller's soft descriptor limit"
+	(ulimit -Sn 512 && exec "$SRT" -s "$S" sleep 2) &
+	sp=$!
+	sleep 1
+	srt_pid=$(pgrep -n -P "$sp" -x srt 2>/dev/null || echo "$sp")
+	is "$(awk '/open files/ {print $4}' "/proc/$srt_pid/limits" 2>/dev/null)" "$hard" \
+		"srt itself runs with the soft limit raised to the hard one ($hard) for the proxy"
+	wait "$sp"
+else
+	ok 0 "descriptor limits # SKIP hard limit $hard"
+	ok 0 "descriptor limits # SKIP hard limit $hard"
+fi
+
 # without allowedDomains: no proxy, no listeners
 settings "$T/none.json" '{"denyRead":[],"allowWrite":[],"denyWrite":[]}'
 srt_run -s "$T/none.json" curl -s --max-time 5 --noproxy '' -p -x http://localhost:3128 "http://localhost:$PORT/file.txt"

@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
@@ -235,6 +236,14 @@ pid_t spawn_bwrap(const char *path, char *const argv[], char *const envp[],
 		if (syscall(SYS_close_range, 3 + n, ~0U, 0) < 0) {
 			for (int fd = (int)(3 + n); fd <= maxfd; fd++)
 				close(fd);
+		}
+	}
+	if (fds && fds->nofile) {
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && fds->nofile <= rl.rlim_max) {
+			rl.rlim_cur = fds->nofile;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
 		}
 	}
 	sigemptyset(&all);

@@ -15,6 +15,7 @@ struct spawn_fds {
 	const int *src;
 	size_t n;
 	int stdio[3]; /* replacement for fds 0, 1, 2, or -1 to keep the caller's */
+	unsigned long nofile; /* RLIMIT_NOFILE soft limit for bwrap and the command; 0 = as is */
 };
 
 /* A network namespace of srt's own for the sandbox (needs own_pidns): the child creates it with
