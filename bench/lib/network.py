@@ -19,7 +19,7 @@ import benchlib as bl  # noqa: E402
 from startup import BARE_NS  # noqa: E402  (the same bare bwrap as bench/startup's row (a))
 
 MIB = 1024 * 1024
-FDS_PER_TUNNEL = 6      # srt: client socket, upstream socket, two pipes (splice) of two fds
+FDS_PER_TUNNEL = 2      # srt: client socket and upstream socket (an idle tunnel holds no pipe)
 FD_MARGIN = 512         # srt's own descriptors, the listeners, the probes
 PROXY_RESERVE = 100     # client connections left free for probes when capping at srt's limit
 
