@@ -478,6 +478,43 @@ int main(void)
 		ok(r == 12 && buf[3] == 0x05, "SOCKS5 refused port: 05 05");
 	}
 
+	/* hostile neighbours (slow heads, binary garbage on both ports, an oversized head, a
+	 * SOCKS greeting cut short) do not hold up a well-behaved client meanwhile */
+	{
+		int bad[60];
+		char junk[512], huge[HTTP_MAX_HEAD + 100];
+
+		for (size_t i = 0; i < sizeof(junk); i++)
+			junk[i] = (char)(i * 37 + 11);
+		memset(huge, 'a', sizeof(huge));
+		for (int i = 0; i < 60; i++) {
+			bad[i] = connect_lo(i % 2 ? socks_port : http_port);
+			switch (i % 4) {
+			case 0:
+				(void)!send(bad[i], "CONNECT 127.0.0.1", 17, MSG_NOSIGNAL);
+				break;
+			case 1:
+				(void)!send(bad[i], "\x05\x02", 2, MSG_NOSIGNAL);
+				break;
+			case 2:
+				(void)!send(bad[i], i % 8 == 2 ? huge : junk,
+					    i % 8 == 2 ? sizeof(huge) : sizeof(junk),
+					    MSG_NOSIGNAL | MSG_DONTWAIT);
+				break;
+			default:
+				(void)!send(bad[i], junk, sizeof(junk), MSG_NOSIGNAL);
+				break;
+			}
+		}
+		n = snprintf(req, sizeof(req),
+			     "CONNECT 127.0.0.1:%u HTTP/1.1\r\n\r\nGET /file HTTP/1.0\r\n\r\n",
+			     origin_port);
+		exchange(http_port, req, (size_t)n, buf, sizeof(buf));
+		like_str(buf, BODY, "with 60 hostile connections open, a good client is served");
+		for (int i = 0; i < 60; i++)
+			close(bad[i]);
+	}
+
 	/* handshake timeout: a client that never finishes its head is closed */
 	{
 		struct timespec t0, t1;
