@@ -184,7 +184,13 @@ if unshare -rm true 2>/dev/null; then
 	printf '127.0.0.1 evil.rebind.test\n127.0.0.1 good.rebind.test\n' >"$T/hosts"
 	SR=$T/rebind.json
 	printf '{"network":{"allowedDomains":["*.rebind.test"],"deniedDomains":[]},"filesystem":{"denyRead":[],"allowWrite":[],"denyWrite":[]}}\n' >"$SR"
-	with_hosts() { unshare -rm sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$T/hosts" "$@"; }
+	# the mount needs root in a user namespace; srt then runs as the caller's uid again (a
+	# nested namespace), so its state directory is the caller's own
+	with_hosts() {
+		unshare -rm sh -c 'h=$1 u=$2 g=$3; shift 3; mount --bind "$h" /etc/hosts &&
+			exec unshare --map-user="$u" --map-group="$g" "$@"' \
+			sh "$T/hosts" "$(id -u)" "$(id -g)" "$@"
+	}
 	OUT=$(with_hosts "$SRT" -s "$SR" curl -s --max-time 10 --noproxy '' -x http://localhost:3128 \
 		"http://evil.rebind.test:$PORT/file.txt" 2>/dev/null)
 	is "$OUT" "Connection blocked by network allowlist" \
