@@ -449,6 +449,25 @@ static ssize_t move_body(enum http_body_kind kind, uint64_t *left, struct http_c
 	return (ssize_t)k;
 }
 
+/* Queues the rewritten response head for the client and consumes the head_len bytes it had in
+ * uin. 1 = queued, -1 = the connection was closed. */
+static int queue_response_head(struct conn *c, const struct http_response *resp, bool add_close,
+			       size_t head_len)
+{
+	struct fwd *f = c->fwd;
+	ssize_t w = http_build_forward_response(resp, add_close, f->b->cl_out, sizeof(f->b->cl_out));
+
+	if (w < 0) {
+		fwd_fail(c, "response head too large");
+		return -1;
+	}
+	f->cl_off = 0;
+	f->cl_len = (size_t)w;
+	f->uin_off += head_len;
+	f->sent_any = true;
+	return 1;
+}
+
 /* The response head at uin[uin_off..uin_len) is complete or not yet: 1 = handled, 0 = need
  * more bytes, -1 = the connection was closed. */
 static int response_head(struct conn *c)
@@ -457,7 +476,7 @@ static int response_head(struct conn *c)
 	struct http_response *resp;
 	enum http_body_kind kind;
 	uint64_t len;
-	ssize_t w;
+	int r;
 	int n;
 
 	resp = malloc(sizeof(*resp));
@@ -483,17 +502,9 @@ static int response_head(struct conn *c)
 	}
 	if (resp->status < 200) {
 		/* interim (100 Continue, 103 Early Hints): forward, the final one follows */
-		w = http_build_forward_response(resp, false, f->b->cl_out, sizeof(f->b->cl_out));
+		r = queue_response_head(c, resp, false, (size_t)n);
 		free(resp);
-		if (w < 0) {
-			fwd_fail(c, "response head too large");
-			return -1;
-		}
-		f->cl_off = 0;
-		f->cl_len = (size_t)w;
-		f->uin_off += (size_t)n;
-		f->sent_any = true;
-		return 1;
+		return r;
 	}
 	if (http_response_body(resp, f->head_req, &kind, &len) < 0) {
 		free(resp);
@@ -503,16 +514,10 @@ static int response_head(struct conn *c)
 	f->close_after = f->client_close || kind == HTTP_BODY_CLOSE;
 	f->up_reusable = kind != HTTP_BODY_CLOSE &&
 			 !http_wants_close(resp->headers, resp->n_headers, resp->minor_version);
-	w = http_build_forward_response(resp, f->close_after, f->b->cl_out, sizeof(f->b->cl_out));
+	r = queue_response_head(c, resp, f->close_after, (size_t)n);
 	free(resp);
-	if (w < 0) {
-		fwd_fail(c, "response head too large");
-		return -1;
-	}
-	f->cl_off = 0;
-	f->cl_len = (size_t)w;
-	f->uin_off += (size_t)n;
-	f->sent_any = true;
+	if (r < 0)
+		return r;
 	f->rs_kind = kind;
 	f->rs_left = len;
 	http_chunked_init(&f->rs_ch);
