@@ -185,12 +185,67 @@ SRT_PUBLIC int srt_child_resize(srt_child *ch, int terminal_fd);
  * sandbox has started the command, SIGKILL/SIGTERM/SIGINT/SIGHUP tear the sandbox down. */
 SRT_PUBLIC int srt_child_kill(srt_child *ch, int sig);
 
-/* How many destinations the network proxy refused for this child so far (policy denials,
- * malformed or mismatched hosts, vetted addresses). When `first` is not NULL, the first refusal
- * is copied there as "PROTOCOL host:port (reason)", NUL-terminated and truncated to `size`;
- * the host is canonical (or "(invalid)"), so the text holds no control characters. May be
- * called from any thread while the child runs. */
-SRT_PUBLIC size_t srt_child_network_denials(srt_child *ch, char *first, size_t size);
+/* ---- Violations ---------------------------------------------------------------------------
+ *
+ * Every operation the sandbox refuses and srt can see is recorded in the manager's violation
+ * store: today every refusal of the network proxy (policy, malformed or mismatched host, a
+ * resolved address that is not allowed). The store keeps the most recent 256; ignoreViolations
+ * from the settings suppresses matching ones (counted apart, not stored). All text is escaped
+ * when recorded (bytes outside printable ASCII and the backslash become \xNN), so a sandboxed
+ * process cannot forge lines or terminal sequences through a host name or path.
+ *
+ * Threads: these functions may be called from any thread. Subscribers are called on the thread
+ * that records the violation (srt's proxy thread for network refusals), one call at a time;
+ * a subscriber must not subscribe or unsubscribe, and should return quickly. */
+
+typedef enum srt_violation_kind {
+	SRT_VIOLATION_NETWORK = 1, /* target "host:port", operation CONNECT, HTTP or SOCKS5 */
+	SRT_VIOLATION_FILE_READ,
+	SRT_VIOLATION_FILE_WRITE,
+	SRT_VIOLATION_UNIX_SOCKET,
+	SRT_VIOLATION_SYSCALL,
+} srt_violation_kind;
+
+typedef struct srt_violation {
+	uint64_t id;             /* 1, 2, ... within the manager */
+	srt_violation_kind kind;
+	int64_t time_ns;         /* CLOCK_REALTIME, nanoseconds since the epoch */
+	const char *target;      /* escaped, never NULL */
+	const char *operation;   /* escaped, never NULL */
+	const char *reason;      /* escaped, never NULL */
+	const char *command;     /* the command line that caused it, escaped, never NULL */
+} srt_violation;
+
+typedef void (*srt_violation_fn)(const srt_violation *v, void *userdata);
+
+/* "network", "file-read", "file-write", "unix-socket", "syscall" (static). */
+SRT_PUBLIC const char *srt_violation_kind_name(srt_violation_kind kind);
+
+/* Calls fn for every violation recorded from now on (v is valid during the call only).
+ * Returns a subscription id > 0, or -EINVAL / -ENOMEM. */
+SRT_PUBLIC int srt_manager_subscribe_violations(srt_manager *m, srt_violation_fn fn,
+						void *userdata);
+/* After it returns, fn is not called again for that id. Returns 0 or -ENOENT. */
+SRT_PUBLIC int srt_manager_unsubscribe_violations(srt_manager *m, int id);
+
+/* Copies the stored violations (the newest `max` of them, 0 = all), oldest first, into a new
+ * array *ret, freed with srt_violations_free(*ret, count). Returns the count or -ENOMEM. */
+SRT_PUBLIC ssize_t srt_manager_get_violations(srt_manager *m, size_t max, srt_violation **ret);
+/* Violations ever recorded by the manager (suppressed ones excluded); not reset by clear. */
+SRT_PUBLIC uint64_t srt_manager_violation_count(srt_manager *m);
+/* Empties the store (the counters stay). */
+SRT_PUBLIC void srt_manager_clear_violations(srt_manager *m);
+/* Frees n violations copied out by this library, and the array. NULL-safe. */
+SRT_PUBLIC void srt_violations_free(srt_violation *v, size_t n);
+/* One JSON object on one line, no newline: {"id":..,"time":"2026-12-04T17:05:37.123Z",
+ * "kind":"network","target":..,"operation":..,"reason":..,"command":..}. *ret is freed with
+ * free(). Returns 0, -EINVAL or -ENOMEM. */
+SRT_PUBLIC int srt_violation_to_json(const srt_violation *v, char **ret);
+
+/* Violations this child caused so far, and the first of them (a copy freed with
+ * srt_violations_free(v, 1), or NULL when there is none). Any thread. */
+SRT_PUBLIC uint64_t srt_child_violation_count(const srt_child *ch);
+SRT_PUBLIC srt_violation *srt_child_first_violation(const srt_child *ch);
 
 /* Waits for the command and returns its status in *ret_status: the exit code, or 128+N when it
  * died of signal N. If the sandbox could not start the command, returns -errno with an

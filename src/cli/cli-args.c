@@ -13,6 +13,8 @@ const char cli_usage[] =
 	"  -s, --settings PATH  settings file (default: ~/.srt-settings.json)\n"
 	"  -d, --debug          print sandbox diagnostics on stderr (same as SRT_DEBUG=1)\n"
 	"  -c COMMAND           run COMMAND with the user's shell ($SHELL, else /bin/sh)\n"
+	"  --violations DEST    write each refused operation as a JSON line to DEST: a file\n"
+	"                       (appended to, created 0600) or fd:N (an open descriptor)\n"
 	"  -V, --version        print the version and exit\n"
 	"  -h, --help           print this help and exit\n"
 	"\n"
@@ -53,6 +55,15 @@ int cli_parse(int argc, char **argv, struct cli_args *a, const char **ret_error,
 			a->settings = argv[++i];
 		} else if (strncmp(s, "--settings=", 11) == 0) {
 			a->settings = s + 11;
+		} else if (strcmp(s, "--violations") == 0) {
+			if (i + 1 >= argc) {
+				*ret_error = "option requires an argument";
+				*ret_error_arg = s;
+				return -1;
+			}
+			a->violations = argv[++i];
+		} else if (strncmp(s, "--violations=", 13) == 0) {
+			a->violations = s + 13;
 		} else if (strcmp(s, "-c") == 0) {
 			if (i + 1 >= argc) {
 				*ret_error = "option requires an argument";
@@ -68,6 +79,10 @@ int cli_parse(int argc, char **argv, struct cli_args *a, const char **ret_error,
 	}
 	if (a->settings && a->settings[0] == '\0') {
 		*ret_error = "the settings path is empty";
+		return -1;
+	}
+	if (a->violations && a->violations[0] == '\0') {
+		*ret_error = "the --violations destination is empty";
 		return -1;
 	}
 	a->argv = argv + i;

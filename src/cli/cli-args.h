@@ -8,6 +8,7 @@ struct cli_args {
 	const char *settings; /* -s/--settings, NULL for the default */
 	bool debug;           /* -d/--debug */
 	const char *command;  /* -c STRING */
+	const char *violations; /* --violations FILE or fd:N, NULL for none */
 	bool version;         /* -V/--version */
 	bool help;            /* -h/--help */
 	char **argv;          /* the command (points into the caller's argv), may be empty */

@@ -5,6 +5,7 @@
  * go to stderr.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,6 +49,59 @@ static void log_cb(srt_log_level level, const char *msg, void *userdata)
 		return;
 	}
 	fprintf(stderr, "srt: %s: %s\n", level_name(level), msg);
+}
+
+struct vsink {
+	int fd;     /* --violations destination, or -1 */
+	bool debug; /* also show each on stderr */
+};
+
+/* Called on the thread that records the violation (srt's proxy thread): one write() per
+ * line, so lines never interleave. The text is escaped by libsrt. */
+static void violation_cb(const srt_violation *v, void *userdata)
+{
+	struct vsink *sink = userdata;
+	char *json = NULL;
+
+	if (sink->debug)
+		fprintf(stderr, "[SandboxDebug] violation: %s %s (%s: %s)\n",
+			srt_violation_kind_name(v->kind), v->target, v->operation, v->reason);
+	if (sink->fd >= 0 && srt_violation_to_json(v, &json) == 0) {
+		size_t n = strlen(json);
+
+		json[n] = '\n'; /* replaces the NUL: written by length */
+		if (write(sink->fd, json, n + 1) < 0) {
+			/* a full disk or a closed pipe must not stop the command */
+		}
+		free(json);
+	}
+}
+
+/* --violations DEST: "fd:N" (an open descriptor), else a file appended to (created 0600). */
+static int open_violations(const char *dest)
+{
+	int fd;
+
+	if (strncmp(dest, "fd:", 3) == 0) {
+		char *end;
+		long n = strtol(dest + 3, &end, 10);
+
+		if (end == dest + 3 || *end || n < 0 || n > 1 << 20 ||
+		    fcntl((int)n, F_GETFL) < 0) {
+			fprintf(stderr, "srt: --violations %s: not an open descriptor\n", dest);
+			return -1;
+		}
+		if (n == STDOUT_FILENO) {
+			fprintf(stderr, "srt: --violations fd:1: stdout belongs to the command\n");
+			return -1;
+		}
+		(void)fcntl((int)n, F_SETFD, FD_CLOEXEC);
+		return (int)n;
+	}
+	fd = open(dest, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0)
+		fprintf(stderr, "srt: --violations %s: %s\n", dest, strerror(errno));
+	return fd;
 }
 
 static int fail_error(srt_error *e, const char *what)
@@ -266,6 +320,8 @@ int main(int argc, char **argv)
 	int sfd = -1, status = 0, code;
 	struct termios tio;
 	bool have_tio, use_pty, raw_mode = false;
+	struct vsink sink = {.fd = -1};
+	int sub = 0;
 
 	if (cli_parse(argc, argv, &a, &err, &err_arg) < 0) {
 		fprintf(stderr, "srt: %s%s%s\n%s", err, err_arg ? ": " : "", err_arg ? err_arg : "",
@@ -322,11 +378,39 @@ int main(int argc, char **argv)
 		free(shell);
 		return EXIT_USAGE;
 	}
+	if (a.violations) {
+		sink.fd = open_violations(a.violations);
+		if (sink.fd < 0) {
+			code = EXIT_USAGE;
+			goto out;
+		}
+		if (strncmp(a.violations, "fd:", 3) != 0) {
+			/* the record must not be writable from inside the sandbox */
+			char *abs = realpath(a.violations, NULL);
+
+			if (!abs || srt_config_protect_path(cfg, abs) < 0) {
+				free(abs);
+				fprintf(stderr, "srt: --violations %s: cannot protect it\n",
+					a.violations);
+				code = EXIT_SETUP;
+				goto out;
+			}
+			free(abs);
+		}
+	}
+	sink.debug = debug;
 	if (srt_manager_new(cfg, &m, &e) < 0) {
 		code = fail_error(e, NULL);
 		goto out;
 	}
 	srt_manager_set_log_fn(m, log_cb, &debug);
+	if (sink.fd >= 0 || debug) {
+		sub = srt_manager_subscribe_violations(m, violation_cb, &sink);
+		if (sub < 0) {
+			code = EXIT_SETUP;
+			goto out;
+		}
+	}
 	opts = srt_spawn_opts_new();
 	if (!opts) {
 		code = EXIT_SETUP;
@@ -396,23 +480,31 @@ int main(int argc, char **argv)
 		(void)tcsetattr(STDIN_FILENO, TCSADRAIN, &tio);
 	code = status;
 	{
-		/* blocked connections are never silent (--debug shows each as it happens) */
-		char first[320];
-		size_t nd = srt_child_network_denials(ch, first, sizeof(first));
+		/* refusals are never silent (--debug and --violations show each as it happens) */
+		uint64_t nv = srt_child_violation_count(ch);
+		srt_violation *first = nv ? srt_child_first_violation(ch) : NULL;
 
-		if (nd > 0 && !debug)
+		if (first && !debug)
 			fprintf(stderr,
-				"srt: the network policy refused %zu connection%s; the first: %s "
-				"(--debug shows each)\n",
-				nd, nd == 1 ? "" : "s", first);
+				"srt: the sandbox refused %llu operation%s; the first: %s %s "
+				"(%s: %s)%s\n",
+				(unsigned long long)nv, nv == 1 ? "" : "s",
+				srt_violation_kind_name(first->kind), first->target,
+				first->operation, first->reason,
+				a.violations ? "" : " (--debug or --violations FILE shows each)");
+		srt_violations_free(first, 1);
 	}
 out:
+	if (sub > 0)
+		(void)srt_manager_unsubscribe_violations(m, sub);
 	srt_child_free(ch);
 	srt_spawn_opts_free(opts);
 	srt_manager_free(m);
 	srt_config_free(cfg);
 	if (sfd >= 0)
 		close(sfd);
+	if (sink.fd > 2 && !(a.violations && strncmp(a.violations, "fd:", 3) == 0))
+		close(sink.fd);
 	free(shell);
 	free(command_copy);
 	return code;

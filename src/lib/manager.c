@@ -42,6 +42,7 @@
 #include "shared/cleanup.h"
 #include "shared/fs-util.h"
 #include "shared/strv.h"
+#include "violations.h"
 
 extern char **environ;
 
@@ -53,6 +54,8 @@ struct srt_manager {
 	bool probed;
 	char *bwrap_path;
 	char *connect_helper; /* set by the caller, or NULL: found at spawn time */
+	struct vstore *violations;
+	uint64_t next_child; /* ids of children in the violation store */
 	srt_log_fn log_fn;
 	void *log_ud;
 };
@@ -80,9 +83,9 @@ struct srt_child {
 	int listeners[4]; /* HTTP v4, v6; SOCKS v4, v6 (sandbox side: 3128, 1080) */
 	struct host *own_addrs;
 	const srt_manager *m; /* for the proxy's log lines */
-	pthread_mutex_t deny_lock;
-	size_t n_denials;
-	char first_denial[320];
+	struct vstore *violations; /* the manager's */
+	uint64_t vid;              /* this child's id in it */
+	char *command;             /* the command line, for violation records */
 };
 
 static void mlog(const srt_manager *m, srt_log_level lvl, const char *fmt, ...) SRT_PRINTF(3, 4);
@@ -131,6 +134,14 @@ SRT_PUBLIC int srt_manager_new(const srt_config *c, srt_manager **ret, srt_error
 	if (!m->s) {
 		free(m);
 		return -ENOMEM;
+	}
+	r = vstore_new(0, &m->violations);
+	if (r >= 0)
+		r = vstore_set_ignore(m->violations, m->s->ignore_violations,
+				      m->s->n_ignore_violations);
+	if (r < 0) {
+		srt_manager_free(m);
+		return srt_error_set(reterr, SRT_E_SYSTEM, r, "out of memory");
 	}
 	r = check_enforceable(m, reterr);
 	if (r >= 0 && ((m->s->allowed_domains && m->s->allowed_domains[0]) ||
@@ -189,6 +200,7 @@ SRT_PUBLIC srt_manager *srt_manager_free(srt_manager *m)
 	bwrap_info_done(&m->bwrap);
 	free(m->bwrap_path);
 	free(m->connect_helper);
+	m->violations = vstore_free(m->violations);
 	free(m);
 	return NULL;
 }
@@ -695,27 +707,49 @@ static void proxy_log(void *ud, const char *line)
 static void proxy_deny(void *ud, const struct proxy_denial *d)
 {
 	srt_child *ch = ud;
+	char target[300];
 
-	pthread_mutex_lock(&ch->deny_lock);
-	if (ch->n_denials++ == 0)
-		snprintf(ch->first_denial, sizeof(ch->first_denial),
-			 strchr(d->host, ':') ? "%s [%s]:%u (%s)" : "%s %s:%u (%s)", d->protocol,
-			 d->host, (unsigned)d->port, d->reason);
-	pthread_mutex_unlock(&ch->deny_lock);
+	snprintf(target, sizeof(target), strchr(d->host, ':') ? "[%s]:%u" : "%s:%u", d->host,
+		 (unsigned)d->port);
+	(void)vstore_add(ch->violations, SRT_VIOLATION_NETWORK, target, d->protocol, d->reason,
+			 ch->command, ch->vid);
 }
 
-SRT_PUBLIC size_t srt_child_network_denials(srt_child *ch, char *first, size_t size)
+SRT_PUBLIC uint64_t srt_child_violation_count(const srt_child *ch)
 {
-	size_t n;
+	return ch ? vstore_total(ch->violations, ch->vid) : 0;
+}
 
-	if (!ch)
-		return 0;
-	pthread_mutex_lock(&ch->deny_lock);
-	n = ch->n_denials;
-	if (first && size > 0)
-		snprintf(first, size, "%s", n ? ch->first_denial : "");
-	pthread_mutex_unlock(&ch->deny_lock);
-	return n;
+SRT_PUBLIC srt_violation *srt_child_first_violation(const srt_child *ch)
+{
+	return ch ? vstore_first_of(ch->violations, ch->vid) : NULL;
+}
+
+SRT_PUBLIC int srt_manager_subscribe_violations(srt_manager *m, srt_violation_fn fn,
+						void *userdata)
+{
+	return m ? vstore_subscribe(m->violations, fn, userdata) : -EINVAL;
+}
+
+SRT_PUBLIC int srt_manager_unsubscribe_violations(srt_manager *m, int id)
+{
+	return m ? vstore_unsubscribe(m->violations, id) : -EINVAL;
+}
+
+SRT_PUBLIC ssize_t srt_manager_get_violations(srt_manager *m, size_t max, srt_violation **ret)
+{
+	return m ? vstore_copy(m->violations, max, ret) : -EINVAL;
+}
+
+SRT_PUBLIC uint64_t srt_manager_violation_count(srt_manager *m)
+{
+	return m ? vstore_total(m->violations, 0) : 0;
+}
+
+SRT_PUBLIC void srt_manager_clear_violations(srt_manager *m)
+{
+	if (m)
+		vstore_clear(m->violations);
 }
 
 /* This host's own addresses: an allowed name resolving to one of them is refused. */
@@ -1013,7 +1047,16 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 		goto fail;
 	}
 	ch->m = m;
-	pthread_mutex_init(&ch->deny_lock, NULL);
+	ch->violations = m->violations;
+	ch->vid = ++m->next_child;
+	{
+		struct buf cl = BUF_INIT;
+
+		for (size_t i = 0; argv[i]; i++)
+			if ((i && buf_puts(&cl, " ") < 0) || buf_puts(&cl, argv[i]) < 0)
+				break;
+		ch->command = buf_steal(&cl);
+	}
 	ch->pidfd = -EBADF;
 	ch->status_fd = -EBADF;
 	ch->pty_master = -EBADF;
@@ -1262,7 +1305,7 @@ SRT_PUBLIC srt_child *srt_child_free(srt_child *ch)
 	stop_proxy(ch);
 	placeholders_close(ch->ph);
 	buf_free(&ch->status);
-	pthread_mutex_destroy(&ch->deny_lock);
+	free(ch->command);
 	free(ch);
 	return NULL;
 }

@@ -71,7 +71,7 @@ srt_run -s "$S" "${CURL[@]}" -i http://denied.invalid/
 like "$OUT" "HTTP/1.1 403" "a host not on the allow list: 403"
 like "$OUT" "X-Proxy-Error: blocked-by-allowlist" "... with the reference's X-Proxy-Error"
 like "$OUT" "Connection blocked by network allowlist" "... and its body"
-like "$ERR" "the network policy refused 1 connection; the first: HTTP denied.invalid:80" \
+like "$ERR" "srt: the sandbox refused 1 operation; the first: network denied.invalid:80 (HTTP: host is not on the allow list)" \
 	"after the command, srt says on stderr that a connection was refused"
 raw "GET http://localhost:$PORT/file.txt HTTP/1.1\r\nHost: evil.example\r\n\r\n"
 like "$OUT" "HTTP/1.1 421" "a Host field naming another host than the target: refused (CC#40213)"

@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Violations the CLI reports (issue 4, first part: network refusals): the stderr summary after
+# the command, --violations FILE|fd:N as JSON lines, --debug live, ignoreViolations, escaping
+# of hostile text, and the record file protected from the sandbox.
+. "$(dirname "$0")/libtest.sh"
+require_sandbox
+for c in curl python3; do
+	command -v $c >/dev/null || skip_all "$c needed"
+done
+SERVERS=$(cd "$(dirname "$0")/servers" && pwd)
+cd "$T/proj" || exit 1
+
+S=$T/net.json
+printf '{"network":{"allowedDomains":["localhost"],"deniedDomains":[]},"filesystem":{"denyRead":[],"allowWrite":["%s"],"denyWrite":[]}}\n' "$T/proj" >"$S"
+CURL=(curl -s --max-time 10 --noproxy '' -x http://localhost:3128 -o /dev/null)
+
+# one refusal: the summary on stderr, nothing on stdout
+srt_run -s "$S" "${CURL[@]}" http://denied.invalid/
+is "$OUT" "" "nothing of srt's on stdout"
+is "$ERR" "srt: the sandbox refused 1 operation; the first: network denied.invalid:80 (HTTP: host is not on the allow list) (--debug or --violations FILE shows each)" \
+	"stderr: one summary line after the command"
+srt_run -s "$S" true
+is "$ERR" "" "no refusal, no summary"
+
+# --violations FILE: one JSON object per line, one line per refusal
+V=$T/v.jsonl
+srt_run -s "$S" --violations "$V" sh -c "$(printf '%q ' "${CURL[@]}") http://a.invalid/ http://b.invalid:8080/; $(printf '%q ' "${CURL[@]}") -p https://c.invalid/"
+is "$(wc -l <"$V" | tr -d ' ')" 3 "--violations FILE: three refusals, three lines"
+OUT=$(python3 - "$V" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+print(" ".join("%s/%s/%s" % (r["kind"], r["target"], r["operation"]) for r in rows))
+print(all(set(r) >= {"id", "time", "kind", "target", "operation", "reason", "command"} for r in rows))
+print(rows[0]["reason"], "|", rows[0]["command"][:2])
+PY
+)
+is "$(sed -n 1p <<<"$OUT")" "network/a.invalid:80/HTTP network/b.invalid:8080/HTTP network/c.invalid:443/CONNECT" \
+	"JSON lines: kind, target and protocol of each, in order"
+is "$(sed -n 2p <<<"$OUT")" True "JSON lines: every field present"
+is "$(sed -n 3p <<<"$OUT")" "host is not on the allow list | sh" "JSON lines: the reason and the command"
+like "$ERR" "the sandbox refused 3 operations; the first: network a.invalid:80" \
+	"the summary still says how many"
+srt_run -s "$S" --violations "$V" "${CURL[@]}" http://d.invalid/
+is "$(wc -l <"$V" | tr -d ' ')" 4 "--violations FILE is appended to"
+is "$(stat -c %a "$V")" 600 "... and was created private (0600)"
+
+# fd:N, and stdout refused
+OUT=$("$SRT" -s "$S" --violations fd:7 "${CURL[@]}" http://e.invalid/ 7>&1 2>/dev/null)
+like "$OUT" '"target":"e.invalid:80"' "--violations fd:7 writes to an inherited descriptor"
+srt_run -s "$S" --violations fd:1 true
+is "$RC" 1 "--violations fd:1 is refused (stdout is the command's)"
+srt_run -s "$S" --violations fd:99 true
+like "$ERR" "not an open descriptor" "--violations fd:99: not open, refused"
+
+# --debug: live lines
+srt_run -s "$S" -d "${CURL[@]}" http://f.invalid/
+like "$ERR" "[SandboxDebug] violation: network f.invalid:80 (HTTP: host is not on the allow list)" \
+	"--debug shows each refusal as it happens"
+
+# ignoreViolations suppresses matching ones (reference semantics: command and target substrings)
+SI=$T/ignore.json
+printf '{"network":{"allowedDomains":["localhost"],"deniedDomains":[]},"filesystem":{"denyRead":[],"allowWrite":[],"denyWrite":[]},"ignoreViolations":{"curl":["telemetry.invalid"],"*":["noise.invalid"]}}\n' >"$SI"
+rm -f "$V"
+srt_run -s "$SI" --violations "$V" "${CURL[@]}" http://telemetry.invalid/ http://noise.invalid/
+is "$ERR" "" "ignored refusals: no summary"
+ok $([ ! -s "$V" ] && echo 0 || echo 1) "ignored refusals: no JSON line"
+srt_run -s "$SI" "${CURL[@]}" http://telemetry.invalid/ http://other.invalid/
+like "$ERR" "refused 1 operation; the first: network other.invalid:80" \
+	"a refusal that matches no rule is still reported"
+
+# hostile text cannot forge lines or carry terminal escapes
+rm -f "$V"
+srt_run -s "$S" --violations "$V" sh -c 'curl -s --max-time 5 --noproxy "" -x http://localhost:3128 -o /dev/null http://g.invalid/' \
+	"$(printf 'x\n{"kind":"forged"}\033]0;title\007')"
+is "$(wc -l <"$V" | tr -d ' ')" 1 "a command line with a newline and escapes is still one line"
+unlike "$(cat "$V")" "$(printf '\033')" "no raw ESC byte in the record"
+like "$(cat "$V")" 'x\\x0a{\"kind\":\"forged\"}\\x1b]0;title\\x07' "the text is kept, escaped"
+srt_run -s "$S" sh -c 'python3 "$@" >/dev/null' sh "$SERVERS/raw-client.py" 127.0.0.1 1080 \
+	'\x05\x01\x00\x05\x01\x00\x03\x0aevil\n\x1b[2Jx\x00\x50'
+like "$ERR" "network (invalid):80 (SOCKS5:" "a SOCKS5 name with control bytes is reported as (invalid)"
+
+# the record cannot be changed from inside the sandbox, even in a writable directory
+V2=$T/proj/v.jsonl
+: >"$V2"
+srt_run -s "$S" --violations "$V2" sh -c '(echo "{\"forged\":1}" >> v.jsonl) 2>/dev/null && echo written || echo refused'
+is "$OUT" refused "the violations file in a write root is read-only inside"
+is "$(cat "$V2")" "" "... and nothing was written to it"
+done_testing
