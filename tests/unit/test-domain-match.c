@@ -448,39 +448,39 @@ static void test_decide(void)
 	const struct decide_row decide_rows[] = {
 		{L("example.com"), NONE, "example.com", 443, NET_ALLOW, "host is on the allow list"},
 		{L("example.com"), NONE, "EXAMPLE.COM.", 443, NET_ALLOW, "host is on the allow list"},
-		{L("example.com"), NONE, "other.com", 443, NET_DENY, "host is not on the allow list"},
-		{L("example.com"), NONE, "www.example.com", 443, NET_DENY, "host is not on the allow list"},
-		{NONE, NONE, "example.com", 443, NET_DENY, "host is not on the allow list"},
-		{NONE, NONE, "127.0.0.1", 80, NET_DENY, "host is not on the allow list"},
+		{L("example.com"), NONE, "other.com", 443, NET_UNLISTED, "host is not on the allow list"},
+		{L("example.com"), NONE, "www.example.com", 443, NET_UNLISTED, "host is not on the allow list"},
+		{NONE, NONE, "example.com", 443, NET_UNLISTED, "host is not on the allow list"},
+		{NONE, NONE, "127.0.0.1", 80, NET_UNLISTED, "host is not on the allow list"},
 		{L("*.example.com"), L("bad.example.com"), "bad.example.com", 443, NET_DENY, "host is on the deny list"},
 		{L("*.example.com"), L("bad.example.com"), "BAD.EXAMPLE.COM.", 443, NET_DENY, "host is on the deny list"},
 		{L("*.example.com"), L("bad.example.com"), "good.example.com", 443, NET_ALLOW, "host is on the allow list"},
 		{L("*.example.com"), L("bad.example.com"), "x.bad.example.com", 443, NET_ALLOW, "host is on the allow list"},
 		{L("*.example.com"), L("*.bad.example.com"), "x.bad.example.com", 443, NET_DENY, "host is on the deny list"},
-		{L("*.example.com"), NONE, "example.com", 443, NET_DENY, "host is not on the allow list"},
-		{L("*.example.com"), NONE, "evilexample.com", 443, NET_DENY, "host is not on the allow list"},
+		{L("*.example.com"), NONE, "example.com", 443, NET_UNLISTED, "host is not on the allow list"},
+		{L("*.example.com"), NONE, "evilexample.com", 443, NET_UNLISTED, "host is not on the allow list"},
 		{L("example.com"), L("example.com"), "example.com", 443, NET_DENY, "host is on the deny list"},
 		{L("example.com"), L("EXAMPLE.COM."), "example.com", 443, NET_DENY, "host is on the deny list"},
 		{L("example.com"), L("*"), "example.com", 443, NET_DENY, "host is on the deny list"},
 		{L("example.com"), L("*:25"), "example.com", 25, NET_DENY, "host is on the deny list"},
 		{L("example.com"), L("*:25"), "example.com", 443, NET_ALLOW, "host is on the allow list"},
-		{L("example.com:443"), NONE, "example.com", 80, NET_DENY, "host is not on the allow list"},
+		{L("example.com:443"), NONE, "example.com", 80, NET_UNLISTED, "host is not on the allow list"},
 		{L("example.com:443", "example.com:80"), NONE, "example.com", 80, NET_ALLOW, "host is on the allow list"},
 		{L("example.com"), L("example.com:22"), "example.com", 22, NET_DENY, "host is on the deny list"},
 		{L("example.com"), L("example.com:22"), "example.com", 23, NET_ALLOW, "host is on the allow list"},
 		{L("127.0.0.1"), NONE, "127.1", 80, NET_ALLOW, "host is on the allow list"},
 		{L("127.0.0.1"), NONE, "2130706433", 80, NET_ALLOW, "host is on the allow list"},
 		{L("127.0.0.1"), NONE, "[::ffff:127.0.0.1]", 80, NET_ALLOW, "host is on the allow list"},
-		{L("127.0.0.1"), NONE, "127.0.0.2", 80, NET_DENY, "host is not on the allow list"},
-		{L("127.0.0.1"), NONE, "localhost", 80, NET_DENY, "host is not on the allow list"},
-		{L("*.example.com"), NONE, "127.0.0.1", 80, NET_DENY, "host is not on the allow list"},
-		{L("*.example.com"), NONE, "::1", 80, NET_DENY, "host is not on the allow list"},
+		{L("127.0.0.1"), NONE, "127.0.0.2", 80, NET_UNLISTED, "host is not on the allow list"},
+		{L("127.0.0.1"), NONE, "localhost", 80, NET_UNLISTED, "host is not on the allow list"},
+		{L("*.example.com"), NONE, "127.0.0.1", 80, NET_UNLISTED, "host is not on the allow list"},
+		{L("*.example.com"), NONE, "::1", 80, NET_UNLISTED, "host is not on the allow list"},
 		{L("example.com", "127.0.0.1"), L("2130706433"), "0x7f.1", 80, NET_DENY, "host is on the deny list"},
 		{L("example.com"), L("169.254.169.254"), "0xa9fea9fe", 80, NET_DENY, "host is on the deny list"},
 		{L("*.example.com"), L("[::1]"), "::1", 80, NET_DENY, "host is on the deny list"},
 		{L("localhost"), NONE, "localhost", 3128, NET_ALLOW, "host is on the allow list"},
-		{L("localhost"), NONE, "127.0.0.1", 3128, NET_DENY, "host is not on the allow list"},
-		{L("localhost:8000"), NONE, "localhost", 3128, NET_DENY, "host is not on the allow list"},
+		{L("localhost"), NONE, "127.0.0.1", 3128, NET_UNLISTED, "host is not on the allow list"},
+		{L("localhost:8000"), NONE, "localhost", 3128, NET_UNLISTED, "host is not on the allow list"},
 	};
 	/* clang-format on */
 
@@ -512,8 +512,8 @@ static void test_decide(void)
 		is_int(net_policy_decide(&(struct net_policy){0}, NULL, 443, &reason), NET_DENY,
 		       "NULL host denies");
 		is_str(reason, "malformed host", "... with its reason");
-		is_int(net_policy_decide(&(struct net_policy){0}, &h, 443, NULL), NET_DENY,
-		       "NULL reason pointer is fine");
+		is_int(net_policy_decide(&(struct net_policy){0}, &h, 443, NULL), NET_UNLISTED,
+		       "NULL reason pointer is fine (an empty policy lists nothing)");
 	}
 }
 
@@ -647,9 +647,9 @@ static void test_vet(void)
 		{L("localhost"), NONE, "localhost", H("93.184.216.34"), 8000, false, NET_DENY, "a localhost name resolved to a non-loopback address"},
 		{L("localhost"), NONE, "localhost", H("169.254.169.254"), 8000, false, NET_DENY, "a localhost name resolved to a non-loopback address"},
 		{L("localhost"), NONE, "localhost", H("0.0.0.0"), 8000, false, NET_DENY, "a localhost name resolved to a non-loopback address"},
-		{L("localhost"), NONE, "a.localhost", H("127.0.0.1"), 8000, false, NET_DENY, "host is not on the allow list"},
+		{L("localhost"), NONE, "a.localhost", H("127.0.0.1"), 8000, false, NET_UNLISTED, "host is not on the allow list"},
 		{L("localhost:8000"), NONE, "localhost", H("127.0.0.1"), 8000, false, NET_ALLOW, "allowed localhost name: loopback address"},
-		{L("localhost:8000"), NONE, "localhost", H("127.0.0.1"), 22, false, NET_DENY, "host is not on the allow list"},
+		{L("localhost:8000"), NONE, "localhost", H("127.0.0.1"), 22, false, NET_UNLISTED, "host is not on the allow list"},
 		{L("*.dev.localhost"), NONE, "app.dev.localhost", H("127.0.0.1"), 3000, false, NET_ALLOW, "allowed localhost name: loopback address"},
 		{L("*.dev.localhost"), NONE, "app.dev.localhost", H("8.8.8.8"), 3000, false, NET_DENY, "a localhost name resolved to a non-loopback address"},
 		{L("localhost", "*.example.com"), NONE, "evil.example.com", H("127.0.0.1"), 8000, false, NET_DENY, "resolved to a loopback address"},
@@ -657,7 +657,7 @@ static void test_vet(void)
 		{L("localhost"), L("localhost:3128"), "localhost", H("127.0.0.1"), 3128, false, NET_DENY, "host is on the deny list"},
 		{L("localhost", "10.0.0.7"), NONE, "localhost", H("10.0.0.7"), 80, false, NET_ALLOW, "resolved address is on the allow list"},
 		/* vet implies decide */
-		{L("a.com"), NONE, "b.com", H("93.184.216.34"), 443, false, NET_DENY, "host is not on the allow list"},
+		{L("a.com"), NONE, "b.com", H("93.184.216.34"), 443, false, NET_UNLISTED, "host is not on the allow list"},
 		{L("*.example.com"), L("bad.example.com"), "bad.example.com", H("93.184.216.34"), 443, false, NET_DENY, "host is on the deny list"},
 		/* no name: the address alone */
 		{L("a.com"), NONE, NULL, H("93.184.216.34"), 443, false, NET_ALLOW, "resolved to a public address"},

@@ -325,7 +325,7 @@ enum net_verdict net_policy_decide(const struct net_policy *p, const struct host
 		return verdict(ret_reason, NET_DENY, "host is on the deny list");
 	if (list_matches(p->allow, p->n_allow, h, port))
 		return verdict(ret_reason, NET_ALLOW, "host is on the allow list");
-	return verdict(ret_reason, NET_DENY, "host is not on the allow list");
+	return verdict(ret_reason, NET_UNLISTED, "host is not on the allow list");
 }
 
 /* The canonical address form of a (possibly hand-built) host: IPv4-mapped and compatible IPv6
@@ -385,8 +385,12 @@ enum net_verdict net_policy_vet_address(const struct net_policy *p, const struct
 		return verdict(ret_reason, NET_DENY, "sandbox policy unavailable");
 	if (address_normalize(addr, &a) < 0)
 		return verdict(ret_reason, NET_DENY, "resolved address is not an IP address");
-	if (name && net_policy_decide(p, name, port, ret_reason) != NET_ALLOW)
-		return NET_DENY;
+	if (name) {
+		enum net_verdict d = net_policy_decide(p, name, port, ret_reason);
+
+		if (d != NET_ALLOW)
+			return d;
+	}
 	if (list_matches(p->deny, p->n_deny, &a, port))
 		return verdict(ret_reason, NET_DENY, "resolved to a denied address");
 	if (allow_literal_matches(p, &a, port))

@@ -48,7 +48,9 @@ int domain_pattern_parse(const char *s, bool deny_list, struct domain_pattern *r
  * addresses never match names; a pattern port of 0 matches every port. */
 bool domain_pattern_matches(const struct domain_pattern *p, const struct host *h, uint16_t port);
 
-enum net_verdict { NET_DENY = 0, NET_ALLOW = 1 };
+/* NET_UNLISTED: in neither list. Callers without an ask callback treat it as a denial (its
+ * reason reads "host is not on the allow list"); anything but NET_ALLOW denies. */
+enum net_verdict { NET_DENY = 0, NET_ALLOW = 1, NET_UNLISTED = 2 };
 
 struct net_policy {
 	struct domain_pattern *allow, *deny;
@@ -68,7 +70,7 @@ int net_policy_build(char *const *allowed, char *const *denied, struct net_polic
 void net_policy_free(struct net_policy *p);
 
 /*
- * Deny wins; then allow; a host in neither list is denied ("host is not on the allow list").
+ * Deny wins; then allow; a host in neither list is NET_UNLISTED ("host is not on the allow list").
  * h must come from host_canonicalize(). A NULL policy denies ("sandbox policy unavailable").
  * *ret_reason (may be NULL) is always set to a static sentence.
  */
@@ -80,7 +82,8 @@ enum net_verdict net_policy_decide(const struct net_policy *p, const struct host
  * dials exactly the address that passed (no second lookup). In order, first rule that applies:
  *
  *  1. addr not an IPv4/IPv6 address                                → DENY
- *  2. name given and net_policy_decide(name, port) denies           → DENY (vet implies decide)
+ *  2. name given and net_policy_decide(name, port) does not allow  → its verdict (DENY or
+ *     UNLISTED: vet implies decide)
  *  3. addr matches a deniedDomains entry at port (an IP literal, *) → DENY
  *  4. addr matches an allowedDomains IP literal at port             → ALLOW, whatever its class
  *     (an address the sandbox may dial by literal is never refused through a name)
