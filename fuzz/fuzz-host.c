@@ -99,7 +99,7 @@ static void check_destination(const struct net_policy *allow_only, const struct 
 	if (m && pat->kind == PAT_ADDR && h->kind == HOST_NAME)
 		__builtin_trap();
 	/* deny wins */
-	if (net_policy_decide(both, h, port, NULL) != NET_DENY)
+	if (net_policy_decide(both, h, port, NULL) != (m ? NET_DENY : NET_UNLISTED))
 		__builtin_trap();
 	d = net_policy_decide(allow_only, h, port, NULL);
 	if (d != (m ? NET_ALLOW : NET_UNLISTED))
