@@ -341,12 +341,10 @@ void http_fwd_request(struct conn *c, const struct http_request *req, size_t hea
 	f->cl_off = f->cl_len = 0;
 
 	if (f->have_up && f->up_reusable && host_same(&f->up_dest, &dest) && f->up_port == port &&
-	    upstream_alive(c)) {
-		if (net_policy_decide(p->policy, &dest, port, &reason) != NET_ALLOW) {
-			proxy_denied(c, "HTTP", reason);
-			proxy_conn_deny(c);
-			return;
-		}
+	    upstream_alive(c) &&
+	    net_policy_decide(proxy_conn_policy(c, true), &dest, port, &reason) == NET_ALLOW) {
+		/* decided anew (the lists may have changed); anything but a plain allow goes the
+		 * long way below, which denies or asks */
 		proxy_logf(p, "HTTP %s:%u allowed: %s (connection reused)", dest.text, port, reason);
 		fwd_go(c);
 		return;

@@ -24,6 +24,7 @@ enum item_kind {
 	IT_LISTEN_FORWARD, /* bring-your-own proxy: relay to a fixed host loopback port */
 	IT_CLIENT,
 	IT_UPSTREAM,
+	IT_ASK, /* eventfd: asks were answered */
 };
 
 struct ep_item {
@@ -41,6 +42,7 @@ enum conn_state {
 	ST_CONNECTING, /* a non-blocking connect() to one vetted address is in progress */
 	ST_RELAY,      /* both fds belong to a relay (relay.h) */
 	ST_FORWARD,    /* absolute-form HTTP exchanges (proxy-http.c) */
+	ST_ASKING,     /* waiting for the caller's answer about an unlisted host */
 	ST_DRAIN,      /* an error reply was sent; the client's bytes are dropped until it closes */
 };
 
@@ -69,6 +71,11 @@ struct conn {
 	int last_err;
 	const char *vet_reason; /* why the last address was refused (static) */
 
+	struct policy_ref *pol; /* the live policy this destination is decided with, or NULL */
+	struct srt_ask *ask;    /* ST_ASKING: the question, and the next connection waiting */
+	struct conn *ask_next;
+	bool asked; /* the destination was allowed by an answer, not by the lists */
+
 	struct relay *relay;
 	uint64_t relay_seen; /* bytes the relay had moved at the last sweep */
 	struct fwd *fwd; /* ST_FORWARD (and while its next upstream is being set up) */
@@ -82,6 +89,14 @@ struct proxy {
 	void *log_ud;
 	void (*deny)(void *ud, const struct proxy_denial *d);
 	void *deny_ud;
+	struct policy_slot *slot;
+	void (*ask)(void *ud, struct srt_ask *ask, const char *host, uint16_t port);
+	void *ask_ud;
+	unsigned ask_ms;
+	struct srt_ask *asks; /* pending (proxy thread only) */
+	pthread_mutex_t ask_lock;
+	struct srt_ask *answered; /* under ask_lock: answered, not yet acted on */
+	struct ep_item ask_item;
 	unsigned handshake_ms;
 
 	int epfd;
@@ -99,6 +114,8 @@ struct proxy {
 };
 
 uint64_t proxy_now_ms(void);
+/* The policy for c's current destination: takes the live one anew when there is one. */
+const struct net_policy *proxy_conn_policy(struct conn *c, bool refresh);
 __attribute__((format(printf, 2, 3))) void proxy_logf(struct proxy *p, const char *fmt, ...);
 /* Reports a denial to the log and to the denial callback. */
 void proxy_denied(struct conn *c, const char *proto, const char *reason);

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "http-parse.h"
+#include "policy-slot.h"
 #include "proxy-internal.h"
 #include "socks5-parse.h"
 
@@ -107,6 +108,8 @@ void proxy_item_close(struct proxy *p, struct ep_item *it)
 	it->fd = -1;
 }
 
+static void ask_forget_conn(struct conn *c);
+
 void proxy_conn_close(struct conn *c)
 {
 	struct proxy *p = c->p;
@@ -119,6 +122,9 @@ void proxy_conn_close(struct conn *c)
 	c->rid = 0;
 	c->relay = relay_free(c->relay);
 	http_fwd_free(c);
+	ask_forget_conn(c);
+	policy_ref_put(c->pol);
+	c->pol = NULL;
 	free(c->addrs);
 	c->addrs = NULL;
 	proxy_item_close(p, &c->client);
@@ -348,12 +354,14 @@ static void conn_try_next(struct conn *c)
 
 	while (c->next_addr < c->n_addrs) {
 		const struct host *a = &c->addrs[c->next_addr++];
-		const struct host *name = c->dest.kind == HOST_NAME ? &c->dest : NULL;
+		/* a name allowed by an answer is not on the lists: vet its addresses alone */
+		const struct host *name =
+		    c->dest.kind == HOST_NAME && !c->asked ? &c->dest : NULL;
 		const char *reason = NULL;
 		int r;
 
-		if (!c->fixed && net_policy_vet_address(p->policy, name, a, c->port, p->own,
-							p->n_own, &reason) != NET_ALLOW) {
+		if (!c->fixed && net_policy_vet_address(proxy_conn_policy(c, false), name, a, c->port,
+							p->own, p->n_own, &reason) != NET_ALLOW) {
 			proxy_logf(p, "refused %s:%u via %s: %s", c->dest.text, c->port, a->text,
 				   reason);
 			c->vet_denied = true;
@@ -403,23 +411,244 @@ static void on_upstream_connect(struct conn *c)
 	conn_try_next(c);
 }
 
+const struct net_policy *proxy_conn_policy(struct conn *c, bool refresh)
+{
+	struct proxy *p = c->p;
+
+	if (!p->slot)
+		return p->policy;
+	if (refresh || !c->pol) {
+		policy_ref_put(c->pol);
+		c->pol = policy_slot_get(p->slot);
+	}
+	return policy_ref_policy(c->pol);
+}
+
+/* ---- asking the caller about hosts in neither list -------------------------------------- */
+
+struct srt_ask {
+	pthread_mutex_t lock; /* refs, proxy, answered, allow */
+	unsigned refs;        /* the proxy's (until it acts or gives up) and the caller's */
+	struct proxy *proxy;  /* NULL once the proxy gave up on it */
+	bool answered, allow;
+	/* proxy thread only */
+	struct srt_ask *prev, *next, *next_answered;
+	struct conn *waiters;
+	uint64_t deadline;
+	uint16_t port;
+	char host[sizeof(((struct host *)0)->text)];
+};
+
+static void ask_put(struct srt_ask *a)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&a->lock);
+	n = --a->refs;
+	pthread_mutex_unlock(&a->lock);
+	if (n == 0) {
+		pthread_mutex_destroy(&a->lock);
+		free(a);
+	}
+}
+
+int proxy_ask_answer(struct srt_ask *a, bool allow)
+{
+	struct proxy *p;
+	uint64_t one = 1;
+	int r = -ETIMEDOUT;
+
+	if (!a)
+		return -EINVAL;
+	pthread_mutex_lock(&a->lock);
+	p = a->proxy;
+	if (!a->answered && p) {
+		a->answered = true;
+		a->allow = allow;
+		/* p cannot go away meanwhile: proxy_stop() clears a->proxy under a->lock */
+		pthread_mutex_lock(&p->ask_lock);
+		a->next_answered = p->answered;
+		p->answered = a;
+		pthread_mutex_unlock(&p->ask_lock);
+		if (write(p->ask_item.fd, &one, sizeof(one)) < 0) {
+			/* an eventfd write fails only on overflow: it is readable then anyway */
+		}
+		r = 0;
+	}
+	pthread_mutex_unlock(&a->lock);
+	ask_put(a); /* the caller's reference */
+	return r;
+}
+
+static void ask_unlink(struct proxy *p, struct srt_ask *a)
+{
+	if (a->prev)
+		a->prev->next = a->next;
+	else
+		p->asks = a->next;
+	if (a->next)
+		a->next->prev = a->prev;
+	a->prev = a->next = NULL;
+}
+
+/* Removes c from the waiters of its ask (the connection is closing or moving on). */
+static void ask_forget_conn(struct conn *c)
+{
+	struct conn **pp;
+
+	if (!c->ask)
+		return;
+	for (pp = &c->ask->waiters; *pp; pp = &(*pp)->ask_next)
+		if (*pp == c) {
+			*pp = c->ask_next;
+			break;
+		}
+	c->ask = NULL;
+	c->ask_next = NULL;
+}
+
+static void conn_resolve(struct conn *c);
+
+/* The answer (or its absence) for every connection waiting on a. */
+static void ask_settle(struct proxy *p, struct srt_ask *a, bool allow, const char *reason)
+{
+	struct conn *c;
+
+	ask_unlink(p, a);
+	while ((c = a->waiters)) {
+		a->waiters = c->ask_next;
+		c->ask = NULL;
+		c->ask_next = NULL;
+		if (allow) {
+			proxy_logf(p, "%s %s:%u allowed: %s", conn_protocol(c), c->dest.text,
+				   c->port, reason);
+			c->asked = true;
+			conn_resolve(c);
+		} else {
+			proxy_denied(c, NULL, reason);
+			proxy_conn_deny(c);
+		}
+	}
+	ask_put(a); /* the proxy's reference */
+}
+
+static void on_answers(struct proxy *p)
+{
+	struct srt_ask *list, *a;
+	uint64_t n;
+
+	if (read(p->ask_item.fd, &n, sizeof(n)) < 0) {
+		/* EAGAIN: nothing new */
+	}
+	pthread_mutex_lock(&p->ask_lock);
+	list = p->answered;
+	p->answered = NULL;
+	pthread_mutex_unlock(&p->ask_lock);
+	while ((a = list)) {
+		list = a->next_answered;
+		ask_settle(p, a, a->allow,
+			   a->allow ? "allowed by the ask callback" : "denied by the ask callback");
+	}
+}
+
+/* Unanswered asks past their deadline deny. */
+static void asks_expire(struct proxy *p, uint64_t now)
+{
+	struct srt_ask *a, *next;
+
+	for (a = p->asks; a; a = next) {
+		bool expired;
+
+		next = a->next;
+		if (now < a->deadline)
+			continue;
+		pthread_mutex_lock(&a->lock);
+		expired = !a->answered; /* answered: on its way through on_answers() */
+		if (expired)
+			a->proxy = NULL;
+		pthread_mutex_unlock(&a->lock);
+		if (expired)
+			ask_settle(p, a, false, "the ask callback did not answer in time");
+	}
+}
+
+/* c's destination is in neither list: ask (or join the same question already asked). */
+static void conn_ask(struct conn *c)
+{
+	struct proxy *p = c->p;
+	struct srt_ask *a;
+
+	for (a = p->asks; a; a = a->next)
+		if (a->port == c->port && strcmp(a->host, c->dest.text) == 0)
+			break;
+	if (!a) {
+		a = calloc(1, sizeof(*a));
+		if (!a) {
+			proxy_conn_close(c);
+			return;
+		}
+		pthread_mutex_init(&a->lock, NULL);
+		a->refs = 2;
+		a->proxy = p;
+		a->port = c->port;
+		snprintf(a->host, sizeof(a->host), "%s", c->dest.text);
+		a->deadline = proxy_now_ms() + p->ask_ms;
+		a->next = p->asks;
+		if (p->asks)
+			p->asks->prev = a;
+		p->asks = a;
+		c->ask = a;
+		c->ask_next = NULL;
+		a->waiters = c;
+		c->state = ST_ASKING;
+		c->deadline = a->deadline + 5000; /* backstop: asks_expire() settles it first */
+		proxy_logf(p, "%s %s:%u: asking", conn_protocol(c), c->dest.text, c->port);
+		/* may answer at once, from here: the answer is queued and acted on later */
+		p->ask(p->ask_ud, a, a->host, a->port);
+		return;
+	}
+	c->ask = a;
+	c->ask_next = a->waiters;
+	a->waiters = c;
+	c->state = ST_ASKING;
+	c->deadline = a->deadline + 5000;
+	proxy_logf(p, "%s %s:%u: waiting for the same question", conn_protocol(c), c->dest.text,
+		   c->port);
+}
+
 /* The destination (c->dest, c->port) is known: decide, then resolve or dial. */
 void proxy_conn_begin(struct conn *c)
 {
 	struct proxy *p = c->p;
 	const char *reason = NULL;
-	int64_t id;
+	enum net_verdict v;
 
 	(void)proxy_ep_set(p, &c->client, 0);
 	c->vet_denied = false;
 	c->vet_reason = NULL;
 	c->last_err = 0;
-	if (net_policy_decide(p->policy, &c->dest, c->port, &reason) != NET_ALLOW) {
+	c->asked = false;
+	v = net_policy_decide(proxy_conn_policy(c, true), &c->dest, c->port, &reason);
+	if (v == NET_UNLISTED && p->ask) {
+		conn_ask(c);
+		return;
+	}
+	if (v != NET_ALLOW) {
 		proxy_denied(c, NULL, reason);
 		proxy_conn_deny(c);
 		return;
 	}
 	proxy_logf(p, "%s %s:%u allowed: %s", conn_protocol(c), c->dest.text, c->port, reason);
+	conn_resolve(c);
+}
+
+/* The destination is allowed: resolve (unless it is an address or a localhost name), vet,
+ * dial. */
+static void conn_resolve(struct conn *c)
+{
+	struct proxy *p = c->p;
+	int64_t id;
+
 	if (!conn_addrs(c)) {
 		proxy_conn_close(c);
 		return;
@@ -665,7 +894,8 @@ static void on_conn_event(struct conn *c, bool upstream, uint32_t events)
 		}
 		break;
 	case ST_RESOLVING:
-		break;
+	case ST_ASKING:
+		break; /* neither socket is polled */
 	}
 }
 
@@ -782,6 +1012,7 @@ static void sweep(struct proxy *p)
 	uint64_t now = proxy_now_ms();
 	struct conn *c, *next;
 
+	asks_expire(p, now);
 	for (c = p->conns; c; c = next) {
 		next = c->next;
 		if (c->state == ST_RELAY) {
@@ -844,6 +1075,9 @@ static void *proxy_thread(void *arg)
 			case IT_RESOLVER:
 				on_resolver(p);
 				break;
+			case IT_ASK:
+				on_answers(p);
+				break;
 			case IT_LISTEN_HTTP:
 			case IT_LISTEN_SOCKS:
 			case IT_LISTEN_FORWARD:
@@ -874,6 +1108,20 @@ static void proxy_free(struct proxy *p)
 	while (p->conns)
 		proxy_conn_close(p->conns);
 	free_zombies(p);
+	while (p->asks) {
+		/* unanswered: the caller's later answer finds no proxy (-ETIMEDOUT) */
+		struct srt_ask *a = p->asks;
+
+		pthread_mutex_lock(&a->lock);
+		a->proxy = NULL;
+		pthread_mutex_unlock(&a->lock);
+		ask_unlink(p, a);
+		ask_put(a);
+	}
+	p->answered = NULL; /* those were in p->asks too */
+	if (p->ask_item.fd >= 0)
+		close(p->ask_item.fd);
+	pthread_mutex_destroy(&p->ask_lock);
 	p->res = resolver_free(p->res);
 	if (p->wake.fd >= 0)
 		close(p->wake.fd);
@@ -903,6 +1151,12 @@ int proxy_start(const struct proxy_config *cfg, struct proxy **ret)
 	p->log_ud = cfg->log_ud;
 	p->deny = cfg->deny;
 	p->deny_ud = cfg->deny_ud;
+	p->slot = cfg->slot;
+	p->ask = cfg->ask;
+	p->ask_ud = cfg->ask_ud;
+	p->ask_ms = cfg->ask_timeout_ms ? cfg->ask_timeout_ms : PROXY_ASK_TIMEOUT_MS;
+	pthread_mutex_init(&p->ask_lock, NULL);
+	p->ask_item.fd = -1;
 	p->handshake_ms = cfg->handshake_timeout_ms ? cfg->handshake_timeout_ms
 						    : PROXY_HANDSHAKE_TIMEOUT_MS;
 	if (cfg->n_own > 0) {
@@ -932,6 +1186,15 @@ int proxy_start(const struct proxy_config *cfg, struct proxy **ret)
 		goto fail;
 	}
 	r = proxy_ep_set(p, &p->wake, EPOLLIN);
+	if (r < 0)
+		goto fail;
+	p->ask_item = (struct ep_item){ .kind = IT_ASK,
+					.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
+	if (p->ask_item.fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	r = proxy_ep_set(p, &p->ask_item, EPOLLIN);
 	if (r < 0)
 		goto fail;
 	p->res_item = (struct ep_item){ .kind = IT_RESOLVER, .fd = resolver_fd(p->res) };

@@ -45,8 +45,12 @@
 #define PROXY_CONNECT_TIMEOUT_MS 10000
 #define PROXY_IDLE_TIMEOUT_MS 300000 /* absolute-form HTTP: no byte either way for this long */
 #define PROXY_MAX_LISTENERS 4
+#define PROXY_ASK_TIMEOUT_MS 30000 /* an unanswered ask denies after this long */
 
 struct proxy;
+struct policy_slot;
+/* A question to the caller about a host in neither list (srt.h: srt_ask_answer()). */
+struct srt_ask;
 
 /* One refused destination, for violation reporting. The strings are valid during the call. */
 struct proxy_denial {
@@ -74,6 +78,15 @@ struct proxy_config {
 	/* every denial (policy, canonicaliser, vetting); called on the proxy thread; may be NULL */
 	void (*deny)(void *ud, const struct proxy_denial *d);
 	void *deny_ud;
+	/* a live policy (srt_manager_update_network()): when not NULL it is used instead of
+	 * `policy`, read anew for each destination; borrowed, must outlive the proxy */
+	struct policy_slot *slot;
+	/* hosts in neither list are asked about (NULL: denied). Called on the proxy thread; it
+	 * must not block; the answer comes through proxy_ask_answer(), from any thread, at any
+	 * time, exactly once. Concurrent connections to the same host and port share one ask. */
+	void (*ask)(void *ud, struct srt_ask *ask, const char *host, uint16_t port);
+	void *ask_ud;
+	unsigned ask_timeout_ms; /* 0 = PROXY_ASK_TIMEOUT_MS */
 	/* 0 = PROXY_HANDSHAKE_TIMEOUT_MS; tests set a shorter one */
 	unsigned handshake_timeout_ms;
 	/* test seam: NULL = getaddrinfo() (see resolver_new_with()) */
@@ -85,5 +98,10 @@ struct proxy_config {
 int proxy_start(const struct proxy_config *c, struct proxy **ret);
 
 /* Stops the thread, closes every connection (not the listeners, which the caller owns).
+ * Asks still unanswered are answered -ETIMEDOUT later (their memory lives until then).
  * NULL-safe; returns NULL. */
 struct proxy *proxy_stop(struct proxy *p);
+
+/* Answers an ask (exactly once per ask, from any thread, even after the proxy stopped).
+ * Returns 0, or -ETIMEDOUT when the proxy had already denied it (timeout, or stopped). */
+int proxy_ask_answer(struct srt_ask *ask, bool allow);
