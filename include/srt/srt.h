@@ -22,6 +22,7 @@
 #ifndef SRT_SRT_H
 #define SRT_SRT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -121,6 +122,41 @@ SRT_PUBLIC void srt_manager_set_log_fn(srt_manager *m, srt_log_fn fn, void *user
  * Returns -errno if that binary is missing or unusable (it is then still recorded, and
  * srt_manager_spawn() reports the problem with a message). */
 SRT_PUBLIC int srt_manager_set_bwrap_path(srt_manager *m, const char *path);
+
+/* ---- Network lists while the manager lives -------------------------------------------------
+ *
+ * srt_manager_update_network() replaces allowedDomains / deniedDomains (NULL-terminated lists,
+ * NULL meaning empty) for every later connection, including those of sandboxes already
+ * running; open connections are not re-judged. The entries are validated as in the settings
+ * file; on any error nothing changes. A sandbox started while allowedDomains was empty (and no
+ * ask callback and no external proxy was set) has no proxy at all and stays offline.
+ * Returns 0 or -EINVAL (with an SRT_E_INVALID_ARGUMENT error naming the entry) or -ENOMEM. */
+SRT_PUBLIC int srt_manager_update_network(srt_manager *m, const char *const *allowed,
+					  const char *const *denied, srt_error **reterr);
+
+/* ---- Asking about hosts in neither list -----------------------------------------------------
+ *
+ * With an ask callback, a connection to a host that is in neither list waits while fn decides
+ * (the reference's SandboxAskCallback). fn is called on srt's proxy thread and must not block:
+ * it hands the question on and returns. The answer is given with srt_ask_answer(), exactly
+ * once per ask, from any thread, possibly from inside fn. Concurrent connections to the same
+ * host and port share one ask. Without an answer within timeout_ms (0: 30 s) the connections
+ * are refused, and the late answer returns -ETIMEDOUT; the same happens to answers given after
+ * the sandbox ended. Every ask must still be answered (that frees it). Denials by the answer
+ * or by the timeout are violations like any other. There is no cache: every new connection to
+ * an unlisted host asks. A name allowed by an answer is still refused when it resolves to a
+ * loopback, private, link-local or metadata address unless that address is itself allowed.
+ * The callback applies to sandboxes spawned after it was set; with it, a sandbox gets srt's
+ * proxy even when allowedDomains is empty. */
+typedef struct srt_ask srt_ask;
+typedef void (*srt_ask_fn)(srt_ask *ask, const char *host, uint16_t port, void *userdata);
+
+/* Sets (or with NULL removes) the ask callback. Returns 0 or -EINVAL. */
+SRT_PUBLIC int srt_manager_set_ask_fn(srt_manager *m, srt_ask_fn fn, void *userdata,
+				      unsigned timeout_ms);
+/* Allows or denies the connections waiting on ask. Returns 0 or -ETIMEDOUT (already refused);
+ * either way ask is freed and must not be used again. */
+SRT_PUBLIC int srt_ask_answer(srt_ask *ask, bool allow);
 
 /* Uses `path` as the SOCKS5 connect helper that GIT_SSH_COMMAND names inside the sandbox
  * (ssh's ProxyCommand; see srt-connect(1) in srt(1)). Default: "srt-connect" next to the

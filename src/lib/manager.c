@@ -35,6 +35,7 @@
 #include "mount-plan.h"
 #include "net/domain-match.h"
 #include "net/proxy-env.h"
+#include "net/policy-slot.h"
 #include "net/proxy.h"
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -48,8 +49,11 @@ extern char **environ;
 
 struct srt_manager {
 	struct srt_settings *s;
-	bool network;              /* allowedDomains non-empty: proxied network */
-	struct net_policy policy;  /* when network */
+	bool allow_listed;         /* allowedDomains non-empty */
+	struct policy_slot policy; /* the live network lists (srt_manager_update_network()) */
+	srt_ask_fn ask_fn;         /* hosts in neither list, or NULL */
+	void *ask_ud;
+	unsigned ask_ms;
 	struct bwrap_info bwrap;
 	bool probed;
 	char *bwrap_path;
@@ -84,6 +88,9 @@ struct srt_child {
 	struct host *own_addrs;
 	const srt_manager *m; /* for the proxy's log lines */
 	struct vstore *violations; /* the manager's */
+	srt_ask_fn ask_fn;         /* copied from the manager at spawn */
+	void *ask_ud;
+	unsigned ask_ms;
 	uint64_t vid;              /* this child's id in it */
 	char *command;             /* the command line, for violation records */
 };
@@ -144,16 +151,18 @@ SRT_PUBLIC int srt_manager_new(const srt_config *c, srt_manager **ret, srt_error
 		return srt_error_set(reterr, SRT_E_SYSTEM, r, "out of memory");
 	}
 	r = check_enforceable(m, reterr);
-	if (r >= 0 && ((m->s->allowed_domains && m->s->allowed_domains[0]) ||
-		       m->s->http_proxy_port || m->s->socks_proxy_port)) {
+	if (r >= 0) {
 		const char *bad = NULL, *reason = NULL;
-		r = net_policy_build(m->s->allowed_domains, m->s->denied_domains, &m->policy, &bad,
+		struct net_policy np;
+
+		r = net_policy_build(m->s->allowed_domains, m->s->denied_domains, &np, &bad,
 				     &reason);
 		if (r < 0)
 			r = srt_error_set(reterr, SRT_E_CONFIG, r, "network entry '%s': %s",
 					  bad ? bad : "?", reason ? reason : "invalid");
-		else
-			m->network = true;
+		else if ((r = policy_slot_init(&m->policy, &np)) < 0)
+			r = srt_error_set(reterr, SRT_E_SYSTEM, r, "out of memory");
+		m->allow_listed = m->s->allowed_domains && m->s->allowed_domains[0];
 	}
 	if (r >= 0)
 		r = manager_probe(m, secure_getenv("PATH"), reterr);
@@ -194,8 +203,7 @@ SRT_PUBLIC srt_manager *srt_manager_free(srt_manager *m)
 {
 	if (!m)
 		return NULL;
-	if (m->network)
-		net_policy_free(&m->policy);
+	policy_slot_done(&m->policy);
 	settings_free(m->s);
 	bwrap_info_done(&m->bwrap);
 	free(m->bwrap_path);
@@ -703,6 +711,73 @@ static void proxy_log(void *ud, const char *line)
 	mlog(ch->m, SRT_LOG_DEBUG, "proxy: %s", line);
 }
 
+/* Called on the proxy thread for hosts in neither list. */
+static void proxy_ask(void *ud, struct srt_ask *ask, const char *host, uint16_t port)
+{
+	srt_child *ch = ud;
+
+	ch->ask_fn(ask, host, port, ch->ask_ud);
+}
+
+SRT_PUBLIC int srt_ask_answer(srt_ask *ask, bool allow)
+{
+	return proxy_ask_answer(ask, allow);
+}
+
+SRT_PUBLIC int srt_manager_set_ask_fn(srt_manager *m, srt_ask_fn fn, void *userdata,
+				      unsigned timeout_ms)
+{
+	if (!m)
+		return -EINVAL;
+	m->ask_fn = fn;
+	m->ask_ud = userdata;
+	m->ask_ms = timeout_ms;
+	return 0;
+}
+
+SRT_PUBLIC int srt_manager_update_network(srt_manager *m, const char *const *allowed,
+					  const char *const *denied, srt_error **reterr)
+{
+	_cleanup_strv_free_ char **a = NULL, **d = NULL;
+	const char *bad = NULL, *reason = NULL;
+	struct net_policy np;
+	int r;
+
+	if (!m)
+		return srt_error_set(reterr, SRT_E_INVALID_ARGUMENT, EINVAL, "no manager");
+	for (int list = 0; list < 2; list++)
+		for (const char *const *e = list ? denied : allowed; e && *e; e++)
+			if (!domain_pattern_valid(*e, list == 1))
+				return srt_error_set(
+				    reterr, SRT_E_INVALID_ARGUMENT, EINVAL,
+				    "network.%s entry '%s' is not a valid domain pattern (see "
+				    "srt-settings(5)); nothing was changed",
+				    list ? "deniedDomains" : "allowedDomains", *e);
+	a = strv_copy((char *const *)(uintptr_t)allowed);
+	d = strv_copy((char *const *)(uintptr_t)denied);
+	if ((allowed && !a) || (denied && !d))
+		return srt_error_set(reterr, SRT_E_SYSTEM, ENOMEM, "out of memory");
+	if (!a && !(a = calloc(1, sizeof(char *))))
+		return srt_error_set(reterr, SRT_E_SYSTEM, ENOMEM, "out of memory");
+	if (!d && !(d = calloc(1, sizeof(char *))))
+		return srt_error_set(reterr, SRT_E_SYSTEM, ENOMEM, "out of memory");
+	r = net_policy_build(a, d, &np, &bad, &reason);
+	if (r < 0)
+		return srt_error_set(reterr, SRT_E_INVALID_ARGUMENT, r, "network entry '%s': %s",
+				     bad ? bad : "?", reason ? reason : "invalid");
+	r = policy_slot_set(&m->policy, &np);
+	if (r < 0)
+		return srt_error_set(reterr, SRT_E_SYSTEM, r, "out of memory");
+	strv_free(m->s->allowed_domains);
+	strv_free(m->s->denied_domains);
+	m->s->allowed_domains = TAKE_PTR(a);
+	m->s->denied_domains = TAKE_PTR(d);
+	m->allow_listed = m->s->allowed_domains[0] != NULL;
+	mlog(m, SRT_LOG_DEBUG, "network lists replaced: %zu allowed, %zu denied entries",
+	     strv_length(m->s->allowed_domains), strv_length(m->s->denied_domains));
+	return 0;
+}
+
 /* Called on the proxy thread for every refused destination. */
 static void proxy_deny(void *ud, const struct proxy_denial *d)
 {
@@ -794,7 +869,10 @@ static int own_addresses(struct host **ret, size_t *ret_n)
 static int start_proxy(srt_manager *m, srt_child *ch, srt_error **reterr)
 {
 	struct proxy_config pc = {
-		.policy = &m->policy,
+		.slot = &m->policy,
+		.ask = ch->ask_fn ? proxy_ask : NULL,
+		.ask_ud = ch,
+		.ask_timeout_ms = ch->ask_ms,
 		.http_fds = {ch->listeners[0], ch->listeners[1]},
 		.n_http = 2,
 		.socks_fds = {ch->listeners[2], ch->listeners[3]},
@@ -853,12 +931,15 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	struct sandbox_spec spec = {0};
 	struct seccomp_policy sp;
 	srt_child *ch = NULL;
+	bool network;
 	int *fds = NULL;
 	pid_t pid;
 	int r;
 
 	if (!m || !argv || !argv[0] || !ret)
 		return srt_error_set(reterr, SRT_E_INVALID_ARGUMENT, EINVAL, "no command given");
+	/* the sandbox gets srt's network namespace and proxy when anything can be reached */
+	network = m->allow_listed || m->s->http_proxy_port || m->s->socks_proxy_port || m->ask_fn;
 
 	r = check_enforceable(m, reterr);
 	if (r < 0)
@@ -974,7 +1055,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 		.tmpdir = state,
 		.cwd = cwd,
 		/* with the proxy, the sandbox lives in the network namespace srt creates */
-		.unshare_net = !m->network,
+		.unshare_net = !network,
 		.weaker_nested = m->s->enable_weaker_nested_sandbox,
 		.disable_userns = m->bwrap.disable_userns && !m->s->allow_nested_user_namespaces,
 		.tmpfs_size = m->bwrap.size,
@@ -1030,7 +1111,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	if ((r = env_vector_set(&env, "TMPDIR", state)) < 0 ||
 	    (r = env_vector_set(&env, "SANDBOX_RUNTIME", "1")) < 0)
 		goto fail;
-	if (m->network) {
+	if (network) {
 		_cleanup_free_ char *helper = find_connect_helper(m);
 
 		if (!helper)
@@ -1048,6 +1129,9 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	}
 	ch->m = m;
 	ch->violations = m->violations;
+	ch->ask_fn = m->ask_fn;
+	ch->ask_ud = m->ask_ud;
+	ch->ask_ms = m->ask_ms;
 	ch->vid = ++m->next_child;
 	{
 		struct buf cl = BUF_INIT;
@@ -1083,7 +1167,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 		struct spawn_net sn = {.listen = listen, .n = 4, .ret_fds = ch->listeners};
 
 		pid = spawn_bwrap(m->bwrap.path, bargv, env, &sf, !m->bwrap.setuid,
-				  m->network ? &sn : NULL, &ch->own_pidns, reterr);
+				  network ? &sn : NULL, &ch->own_pidns, reterr);
 		if (pid > 0 && !ch->own_pidns)
 			mlog(m, SRT_LOG_DEBUG, "no pid namespace of srt's own: the sandbox is "
 					       "tied to srt by bwrap --die-with-parent only");
@@ -1095,7 +1179,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	close(status_pipe[1]);
 	status_pipe[1] = -EBADF;
 	ch->pid = pid;
-	if (m->network) {
+	if (network) {
 		r = start_proxy(m, ch, reterr);
 		if (r < 0) {
 			/* no proxy, no sandbox: never let the command run without its policy */
