@@ -58,20 +58,26 @@ if [ "$(id -u)" -eq 0 ]; then
 	cp "$B/src/cli/srt" "$D/cli/"
 	cp "$B/src/connect/srt-connect" "$D/connect/"
 	find "$B/src/lib" -maxdepth 1 -name "libsrt.so*" ! -name "*.p" -exec cp -P {} "$D/lib/" \;
-	cp "$B/tests/helpers/srt-probe" "$D/"
+	cp "$B/tests/helpers/srt-probe" "$B/tests/integration/srt-api-test" "$D/"
 	cp -r tests/integration tests/data "$D/tests/"
 	cp -r examples "$D/"
 	chmod -R a+rX "$D"
 	uhome=$(getent passwd "$user" | cut -d: -f6)
-	for t in tests/integration/test-*.sh; do
+	for t in tests/integration/test-*.sh test-api; do
 		name=$(basename "$t")
+		if [ "$t" = test-api ]; then
+			cmd=("$D/srt-api-test") # libsrt through its header (tests/api)
+		else
+			cmd=(bash "$D/tests/integration/$name")
+		fi
 		out=$(cd / && setpriv --reuid="$user" --regid="$user" --init-groups \
 			env -i HOME="$uhome" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
+			LD_LIBRARY_PATH="$D/lib" \
 			SRT="$D/cli/srt" SRT_PROBE="$D/srt-probe" SRT_TEST_DATA="$D/tests/data" \
 			SRT_CONNECT="$D/connect/srt-connect" \
 			SRT_TESTS_DIR="$D/tests/integration" SRT_TESTS_MUST_WORK=1 \
 			UBSAN_OPTIONS="$UBSAN_OPTIONS" ASAN_OPTIONS="$ASAN_OPTIONS" \
-			timeout 300 bash "$D/tests/integration/$name" 2>"$D/$name.err")
+			timeout 300 "${cmd[@]}" 2>"$D/$name.err")
 		rc=$?
 		p=$(grep -cE '^ok [0-9]+' <<<"$out" | tr -d ' ')
 		s=$(grep -cE '^ok [0-9]+.*# SKIP|^1\.\.0 # SKIP' <<<"$out")

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libsrt through its public header only, with real sandboxes: two managers with different
+ * policies running at once, the ask callback answered from another thread, violations through
+ * subscription and copy, live replacement of the network lists, and an invalid update that
+ * changes nothing. The sandboxed client is curl; the server is a thread of this program on
+ * 127.0.0.1.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "srt/srt.h"
+#include "tap.h"
+
+static uint16_t port;
+static int server_fd;
+
+static void *server(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		char req[2048];
+		int c = accept(server_fd, NULL, NULL);
+
+		if (c < 0)
+			return NULL;
+		(void)!recv(c, req, sizeof(req), 0);
+		(void)!send(c, "HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n", 41, MSG_NOSIGNAL);
+		close(c);
+	}
+}
+
+/* ---- the ask callback of manager B: answers from another thread ---- */
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static char asked[8][256];
+static int n_asked;
+
+struct pending {
+	srt_ask *ask;
+	bool allow;
+};
+
+static void *answer_later(void *arg)
+{
+	struct pending *p = arg;
+
+	usleep(50000);
+	srt_ask_answer(p->ask, p->allow);
+	free(p);
+	return NULL;
+}
+
+static void on_ask(srt_ask *ask, const char *host, uint16_t p, void *userdata)
+{
+	struct pending *pe = malloc(sizeof(*pe));
+	pthread_t t;
+
+	(void)userdata;
+	pthread_mutex_lock(&lock);
+	if (n_asked < 8)
+		snprintf(asked[n_asked], sizeof(asked[0]), "%s:%u", host, p);
+	n_asked++;
+	pthread_mutex_unlock(&lock);
+	pe->ask = ask;
+	pe->allow = strcmp(host, "asked.localhost") == 0;
+	pthread_create(&t, NULL, answer_later, pe);
+	pthread_detach(t);
+}
+
+static int b_seen;
+static char b_last[512];
+
+static void on_violation(const srt_violation *v, void *userdata)
+{
+	(void)userdata;
+	b_seen++;
+	snprintf(b_last, sizeof(b_last), "%s %s %s", srt_violation_kind_name(v->kind), v->target,
+		 v->reason);
+}
+
+static srt_manager *manager(const char *allowed)
+{
+	char json[512];
+	srt_config *c = NULL;
+	srt_manager *m = NULL;
+	srt_error *e = NULL;
+
+	snprintf(json, sizeof(json),
+		 "{\"network\":{\"allowedDomains\":[%s],\"deniedDomains\":[]},"
+		 "\"filesystem\":{\"denyRead\":[],\"allowWrite\":[],\"denyWrite\":[]}}",
+		 allowed);
+	if (srt_config_load_string(json, strlen(json), "test", &c, &e) < 0 ||
+	    srt_manager_new(c, &m, &e) < 0)
+		printf("# %s\n", srt_error_message(e));
+	srt_error_free(e);
+	srt_config_free(c);
+	return m;
+}
+
+static srt_child *curl(srt_manager *m, const char *host)
+{
+	char url[300];
+	char *argv[] = {"curl", "-s", "-o", "/dev/null", "--max-time", "10", "--noproxy", "", "-p",
+			"-x", "http://localhost:3128", url, NULL};
+	srt_child *ch = NULL;
+	srt_error *e = NULL;
+
+	snprintf(url, sizeof(url), "http://%s:%u/", host, port);
+	if (srt_manager_spawn(m, argv, NULL, &ch, &e) < 0)
+		printf("# spawn: %s\n", srt_error_message(e));
+	srt_error_free(e);
+	return ch;
+}
+
+static int status_of(srt_child *ch)
+{
+	int st = -1;
+
+	if (ch && srt_child_wait(ch, &st, NULL) < 0)
+		st = -1;
+	srt_child_free(ch);
+	return st;
+}
+
+int main(void)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sin);
+	srt_manager *a, *b;
+	srt_child *ca, *cb1, *cb2;
+	srt_violation *v = NULL;
+	srt_error *e = NULL;
+	pthread_t st;
+	ssize_t n;
+	int sub;
+
+	plan_no_plan();
+	if (access("/usr/bin/curl", X_OK) != 0 && access("/bin/curl", X_OK) != 0) {
+		printf("1..0 # SKIP curl needed\n");
+		return 0;
+	}
+	server_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (bind(server_fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(server_fd, 16) < 0 ||
+	    getsockname(server_fd, (struct sockaddr *)&sin, &sl) < 0)
+		return 99;
+	port = ntohs(sin.sin_port);
+	pthread_create(&st, NULL, server, NULL);
+	pthread_detach(st);
+
+	a = manager("\"localhost\"");
+	b = manager("\"127.0.0.1\"");
+	ok(a && b, "two managers");
+	if (!a || !b)
+		return tap_exit();
+	is_int(srt_manager_set_ask_fn(b, on_ask, NULL, 5000), 0, "B: ask callback");
+	sub = srt_manager_subscribe_violations(b, on_violation, NULL);
+	ok(sub > 0, "B: subscribed to violations");
+
+	/* both at once, different policies */
+	ca = curl(a, "localhost");
+	cb1 = curl(b, "asked.localhost");
+	cb2 = curl(b, "localhost");
+	is_int(status_of(ca), 0, "A allows localhost: curl succeeds");
+	is_int(status_of(cb1), 0, "B: an unlisted host allowed by the ask callback's answer");
+	is_int(status_of(cb2), 56, "B: an unlisted host denied by the answer (curl 56)");
+	is_int(n_asked, 2, "B's callback was asked twice");
+	ok(n_asked >= 2 && ((strstr(asked[0], "asked.localhost:") && strstr(asked[1], "localhost:")) ||
+			    (strstr(asked[1], "asked.localhost:") && strstr(asked[0], "localhost:"))),
+	   "... about host:port of each (%s, %s)", asked[0], asked[1]);
+	ok(srt_manager_violation_count(a) == 0, "A: no violation");
+	ok(srt_manager_violation_count(b) == 1, "B: one violation");
+	is_int(b_seen, 1, "B's subscriber saw it");
+	like_str(b_last, "network localhost:", "... a network refusal of localhost");
+	like_str(b_last, "denied by the ask callback", "... with the reason");
+	n = srt_manager_get_violations(b, 0, &v);
+	ok(n == 1 && strstr(v[0].command, "curl -s -o /dev/null"), "B: the store has it, with the command");
+	srt_violations_free(v, n > 0 ? (size_t)n : 0);
+
+	/* live update of A's lists */
+	{
+		const char *lh[] = {"localhost", NULL}, *bad[] = {"*.com", NULL};
+
+		ok(srt_manager_update_network(a, bad, NULL, &e) < 0 &&
+			   srt_error_code(e) == SRT_E_INVALID_ARGUMENT,
+		   "an invalid list is refused (%s)", e ? srt_error_message(e) : "");
+		e = srt_error_free(e);
+		is_int(status_of(curl(a, "localhost")), 0, "... and changed nothing");
+		is_int(srt_manager_update_network(a, lh, lh, &e), 0,
+		       "A: localhost allowed and denied (deny wins)");
+		is_int(status_of(curl(a, "localhost")), 56, "A's next sandbox is refused");
+		n = srt_manager_get_violations(a, 0, &v);
+		ok(n == 1 && strcmp(v[0].reason, "host is on the deny list") == 0,
+		   "A: the refusal is recorded with the deny-list reason");
+		srt_violations_free(v, n > 0 ? (size_t)n : 0);
+	}
+	is_int(srt_manager_unsubscribe_violations(b, sub), 0, "B: unsubscribed");
+	srt_manager_free(a);
+	srt_manager_free(b);
+	return tap_exit();
+}
