@@ -16,8 +16,17 @@
  * in one process are independent.
  *
  * Threads: objects are not internally locked. Use one object from one thread at a time; distinct
- * objects may be used concurrently. srt_child_kill() may be called from a thread other than the
- * one blocked in srt_child_wait().
+ * objects may be used concurrently. Exceptions, callable from any thread: srt_child_kill()
+ * (while another thread is blocked in srt_child_wait()), the violation functions, and
+ * srt_ask_answer(). A manager must outlive its children. Callbacks (log, violations, ask) are
+ * called on srt's proxy thread as well as on the caller's; they must not block.
+ *
+ * A sandbox whose command runs must be spawned from a thread that lives as long as the
+ * sandbox: the process that runs bubblewrap gets SIGKILL when the thread that spawned it
+ * exits (PR_SET_PDEATHSIG follows the thread, not the process).
+ *
+ * Linking: pkg-config --cflags --libs srt (shared, soname libsrt.so.0; libsrt.a for static
+ * linking with pkg-config --static). examples/embed.c is a complete program.
  */
 #ifndef SRT_SRT_H
 #define SRT_SRT_H
