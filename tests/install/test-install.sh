@@ -11,13 +11,17 @@ ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not o
 D=$(mktemp -d /tmp/srt-install.XXXXXX)
 trap 'rm -rf "$D"' EXIT
 
-meson install -C "$BUILD_ROOT" --destdir "$D" --no-rebuild --quiet >"$D.log" 2>&1
+meson install -C "$BUILD_ROOT" --destdir "$D" --no-rebuild --quiet >"$D/install.log" 2>&1
 ok $? "meson install --destdir"
 prefix=$(meson introspect "$BUILD_ROOT" --buildoptions | python3 -c '
 import json, sys
 o = {x["name"]: x["value"] for x in json.load(sys.stdin)}
-print(o["prefix"], o["libdir"], o["libexecdir"], o["mandir"], o["includedir"], o["bindir"])')
-read -r P LIB LIBEXEC MAN INC BIN <<<"$prefix"
+san = o.get("b_sanitize", "none")
+san = ",".join(san) if isinstance(san, list) else san
+print(o["prefix"], o["libdir"], o["libexecdir"], o["mandir"], o["includedir"], o["bindir"],
+      "" if san in ("none", "") else "-fsanitize=" + san)')
+# SAN: a sanitized build's library needs a program built with the same sanitizers
+read -r P LIB LIBEXEC MAN INC BIN SAN <<<"$prefix"
 R=$D$P
 for f in "$BIN/srt" "$LIB/libsrt.so.0" "$LIB/libsrt.a" "$INC/srt/srt.h" "$LIB/pkgconfig/srt.pc" \
 	"$LIBEXEC/srt/srt-connect" "$MAN/man1/srt.1" "$MAN/man5/srt-settings.5"; do
@@ -35,7 +39,7 @@ export PKG_CONFIG_PATH=$R/$LIB/pkgconfig
 flags=$(pkg-config --define-variable=prefix="$R" --cflags --libs srt 2>&1)
 ok $? "pkg-config srt ($flags)"
 # shellcheck disable=SC2086
-cc -o "$D/embed" "$SOURCE_ROOT/examples/embed.c" $flags >"$D.cc" 2>&1
+cc ${SAN:+"$SAN"} -o "$D/embed" "$SOURCE_ROOT/examples/embed.c" $flags >"$D/cc.log" 2>&1
 ok $? "examples/embed.c builds against the installed tree with pkg-config"
 out=$(cd "$D" && LD_LIBRARY_PATH=$R/$LIB "$D/embed" sh -c 'echo inside; touch written' 2>&1)
 rc=$?
