@@ -21,9 +21,9 @@
  * srt_ask_answer(). A manager must outlive its children. Callbacks (log, violations, ask) are
  * called on srt's proxy thread as well as on the caller's; they must not block.
  *
- * A sandbox whose command runs must be spawned from a thread that lives as long as the
- * sandbox: the process that runs bubblewrap gets SIGKILL when the thread that spawned it
- * exits (PR_SET_PDEATHSIG follows the thread, not the process).
+ * Any thread may spawn: a sandbox outlives the thread that spawned it (spawns from threads other
+ * than the main one fork on a thread of the manager's, because the parent-death signal that
+ * ties a sandbox to srt follows the forking thread), and ends when the process ends.
  *
  * Linking: pkg-config --cflags --libs srt (shared, soname libsrt.so.0; libsrt.a for static
  * linking with pkg-config --static). examples/embed.c is a complete program.

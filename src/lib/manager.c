@@ -47,6 +47,9 @@
 
 extern char **environ;
 
+struct keeper;
+static void keeper_stop(struct keeper *k);
+
 struct srt_manager {
 	struct srt_settings *s;
 	bool allow_listed;         /* allowedDomains non-empty */
@@ -58,6 +61,7 @@ struct srt_manager {
 	bool probed;
 	char *bwrap_path;
 	char *connect_helper; /* set by the caller, or NULL: found at spawn time */
+	struct keeper *keeper; /* the thread that forks for spawns from other threads */
 	struct vstore *violations;
 	uint64_t next_child; /* ids of children in the violation store */
 	srt_log_fn log_fn;
@@ -208,6 +212,7 @@ SRT_PUBLIC srt_manager *srt_manager_free(srt_manager *m)
 	bwrap_info_done(&m->bwrap);
 	free(m->bwrap_path);
 	free(m->connect_helper);
+	keeper_stop(m->keeper);
 	m->violations = vstore_free(m->violations);
 	free(m);
 	return NULL;
@@ -711,6 +716,110 @@ static void proxy_log(void *ud, const char *line)
 	mlog(ch->m, SRT_LOG_DEBUG, "proxy: %s", line);
 }
 
+/* ---- the keeper thread -----------------------------------------------------------------------
+ *
+ * The process that runs bubblewrap gets SIGKILL when the thread that forked it exits
+ * (PR_SET_PDEATHSIG follows the thread). A library caller may well spawn from a worker thread
+ * that ends while the sandbox should go on, so spawns from any thread but the main one (whose
+ * end ends the process anyway) fork on a thread of the manager's own, which lives as long as
+ * the manager. */
+
+struct spawn_call {
+	const char *path;
+	char *const *argv, *const *envp;
+	const struct spawn_fds *fds;
+	bool own_pidns;
+	const struct spawn_net *net;
+	bool *ret_own_pidns;
+	srt_error **reterr;
+	pid_t result;
+};
+
+struct keeper {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct spawn_call *call; /* posted, not yet done */
+	bool done, quit;
+};
+
+static void *keeper_main(void *arg)
+{
+	struct keeper *k = arg;
+
+	pthread_mutex_lock(&k->lock);
+	for (;;) {
+		while (!k->call && !k->quit)
+			pthread_cond_wait(&k->cond, &k->lock);
+		if (k->quit)
+			break;
+		struct spawn_call *c = k->call;
+
+		pthread_mutex_unlock(&k->lock);
+		c->result = spawn_bwrap(c->path, c->argv, c->envp, c->fds, c->own_pidns, c->net,
+					c->ret_own_pidns, c->reterr);
+		pthread_mutex_lock(&k->lock);
+		k->call = NULL;
+		k->done = true;
+		pthread_cond_broadcast(&k->cond);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return NULL;
+}
+
+static void keeper_stop(struct keeper *k)
+{
+	if (!k)
+		return;
+	pthread_mutex_lock(&k->lock);
+	k->quit = true;
+	pthread_cond_broadcast(&k->cond);
+	pthread_mutex_unlock(&k->lock);
+	pthread_join(k->thread, NULL);
+	pthread_cond_destroy(&k->cond);
+	pthread_mutex_destroy(&k->lock);
+	free(k);
+}
+
+static pid_t spawn_on_keeper(srt_manager *m, struct spawn_call *c)
+{
+	struct keeper *k = m->keeper;
+	sigset_t all, old;
+	int r;
+
+	if (gettid() == getpid())
+		return spawn_bwrap(c->path, c->argv, c->envp, c->fds, c->own_pidns, c->net,
+				   c->ret_own_pidns, c->reterr);
+	if (!k) {
+		k = calloc(1, sizeof(*k));
+		if (!k)
+			return srt_error_set(c->reterr, SRT_E_SYSTEM, ENOMEM, "out of memory");
+		pthread_mutex_init(&k->lock, NULL);
+		pthread_cond_init(&k->cond, NULL);
+		/* no signal is ever delivered to it */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		r = pthread_create(&k->thread, NULL, keeper_main, k);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (r) {
+			pthread_cond_destroy(&k->cond);
+			pthread_mutex_destroy(&k->lock);
+			free(k);
+			return srt_error_set(c->reterr, SRT_E_SYSTEM, r,
+					     "cannot start the spawning thread: %s", strerror(r));
+		}
+		m->keeper = k;
+	}
+	pthread_mutex_lock(&k->lock);
+	k->done = false;
+	k->call = c;
+	pthread_cond_broadcast(&k->cond);
+	while (!k->done)
+		pthread_cond_wait(&k->cond, &k->lock);
+	pthread_mutex_unlock(&k->lock);
+	return c->result;
+}
+
 /* Called on the proxy thread for hosts in neither list. */
 static void proxy_ask(void *ud, struct srt_ask *ask, const char *host, uint16_t port)
 {
@@ -1166,8 +1275,16 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 		};
 		struct spawn_net sn = {.listen = listen, .n = 4, .ret_fds = ch->listeners};
 
-		pid = spawn_bwrap(m->bwrap.path, bargv, env, &sf, !m->bwrap.setuid,
-				  network ? &sn : NULL, &ch->own_pidns, reterr);
+		pid = spawn_on_keeper(m, &(struct spawn_call){
+						 .path = m->bwrap.path,
+						 .argv = bargv,
+						 .envp = env,
+						 .fds = &sf,
+						 .own_pidns = !m->bwrap.setuid,
+						 .net = network ? &sn : NULL,
+						 .ret_own_pidns = &ch->own_pidns,
+						 .reterr = reterr,
+					 });
 		if (pid > 0 && !ch->own_pidns)
 			mlog(m, SRT_LOG_DEBUG, "no pid namespace of srt's own: the sandbox is "
 					       "tied to srt by bwrap --die-with-parent only");

@@ -120,6 +120,21 @@ static srt_child *curl(srt_manager *m, const char *host)
 	return ch;
 }
 
+struct thread_spawn {
+	srt_manager *m;
+	srt_child *ch;
+};
+
+static void *spawn_and_exit(void *arg)
+{
+	struct thread_spawn *ts = arg;
+	char *argv[] = {"sh", "-c", "sleep 0.5; exit 7", NULL};
+
+	if (srt_manager_spawn(ts->m, argv, NULL, &ts->ch, NULL) < 0)
+		ts->ch = NULL;
+	return NULL; /* the thread ends while the sandbox runs */
+}
+
 static int status_of(srt_child *ch)
 {
 	int st = -1;
@@ -200,6 +215,17 @@ int main(void)
 		ok(n == 1 && strcmp(v[0].reason, "host is on the deny list") == 0,
 		   "A: the refusal is recorded with the deny-list reason");
 		srt_violations_free(v, n > 0 ? (size_t)n : 0);
+	}
+	/* a sandbox spawned from a thread that ends at once lives on */
+	{
+		struct thread_spawn ts = {.m = a};
+		pthread_t t;
+
+		pthread_create(&t, NULL, spawn_and_exit, &ts);
+		pthread_join(t, NULL);
+		ok(ts.ch != NULL, "spawned from a worker thread, which has ended");
+		is_int(status_of(ts.ch), 7,
+		       "the sandbox outlived the spawning thread and exited normally");
 	}
 	is_int(srt_manager_unsubscribe_violations(b, sub), 0, "B: unsubscribed");
 	srt_manager_free(a);
