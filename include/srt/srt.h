@@ -233,8 +233,11 @@ SRT_PUBLIC int srt_child_kill(srt_child *ch, int sig);
 /* ---- Violations ---------------------------------------------------------------------------
  *
  * Every operation the sandbox refuses and srt can see is recorded in the manager's violation
- * store: today every refusal of the network proxy (policy, malformed or mismatched host, a
- * resolved address that is not allowed). The store keeps the most recent 256; ignoreViolations
+ * store: every refusal of the network proxy (policy, malformed or mismatched host, a resolved
+ * address that is not allowed), and every system call the seccomp filter refuses (AF_UNIX
+ * sockets as SRT_VIOLATION_UNIX_SOCKET, the rest as SRT_VIOLATION_SYSCALL) when the srt-exec
+ * helper is installed. Note that the C library tries an AF_UNIX socket (nscd) for many name
+ * lookups, so unix-socket refusals are common and mostly harmless. The store keeps the most recent 256; ignoreViolations
  * from the settings suppresses matching ones (counted apart, not stored). All text is escaped
  * when recorded (bytes outside printable ASCII and the backslash become \xNN), so a sandboxed
  * process cannot forge lines or terminal sequences through a host name or path.
@@ -291,6 +294,10 @@ SRT_PUBLIC int srt_violation_to_json(const srt_violation *v, char **ret);
  * srt_violations_free(v, 1), or NULL when there is none). Any thread. */
 SRT_PUBLIC uint64_t srt_child_violation_count(const srt_child *ch);
 SRT_PUBLIC srt_violation *srt_child_first_violation(const srt_child *ch);
+/* The same, for one kind only. */
+SRT_PUBLIC uint64_t srt_child_violation_count_of(const srt_child *ch, srt_violation_kind kind);
+SRT_PUBLIC srt_violation *srt_child_first_violation_of(const srt_child *ch,
+							srt_violation_kind kind);
 
 /* Waits for the command and returns its status in *ret_status: the exit code, or 128+N when it
  * died of signal N. If the sandbox could not start the command, returns -errno with an

@@ -480,9 +480,22 @@ int main(int argc, char **argv)
 		(void)tcsetattr(STDIN_FILENO, TCSADRAIN, &tio);
 	code = status;
 	{
-		/* refusals are never silent (--debug and --violations show each as it happens) */
-		uint64_t nv = srt_child_violation_count(ch);
-		srt_violation *first = nv ? srt_child_first_violation(ch) : NULL;
+		/* Refused connections and file accesses are never silent (--debug and --violations
+		 * show each as it happens, system calls included). Refused system calls are left
+		 * out of this line: the C library tries an AF_UNIX socket (nscd) in most name
+		 * lookups, and the line would follow nearly every command. */
+		static const srt_violation_kind summarised[] = {
+			SRT_VIOLATION_NETWORK, SRT_VIOLATION_FILE_READ, SRT_VIOLATION_FILE_WRITE};
+		uint64_t nv = 0;
+		srt_violation *first = NULL;
+
+		for (size_t i = 0; i < sizeof(summarised) / sizeof(summarised[0]); i++) {
+			uint64_t k = srt_child_violation_count_of(ch, summarised[i]);
+
+			if (k && !first)
+				first = srt_child_first_violation_of(ch, summarised[i]);
+			nv += k;
+		}
 
 		if (first && !debug)
 			fprintf(stderr,

@@ -102,6 +102,8 @@ int bwrap_args_build(const struct sandbox_spec *s, struct buf *b)
 			P(put2(b, "--size", SANDBOX_TMPFS_SIZE));
 		P(put2(b, "--tmpfs", s->tmpdir));
 	}
+	if (s->exec_helper && s->exec_helper_dst)
+		P(put3(b, "--ro-bind", s->exec_helper, s->exec_helper_dst));
 
 	/* Masks become read-only last: their mount points had to be created first. */
 	for (size_t i = 0; i < s->n_ops; i++)

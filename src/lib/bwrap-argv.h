@@ -18,6 +18,8 @@ struct sandbox_spec {
 	bool disable_userns;    /* bwrap --disable-userns */
 	bool tmpfs_size;        /* bwrap knows --size */
 	int seccomp_fd;         /* <0: none */
+	/* srt-exec (violation observer): bound read-only at exec_helper_dst (inside tmpdir) */
+	const char *exec_helper, *exec_helper_dst;
 	int json_status_fd;     /* <0: none */
 	int first_mask_fd;      /* OP_MASK_FILE ops consume fds first_mask_fd, +1, ... in order */
 };

@@ -29,6 +29,7 @@
 #include "config.h"
 #include "linux/bwrap-probe.h"
 #include "linux/mandatory-deny.h"
+#include "linux/observer.h"
 #include "linux/placeholders.h"
 #include "linux/seccomp-filter.h"
 #include "linux/spawn.h"
@@ -92,6 +93,7 @@ struct srt_child {
 	struct host *own_addrs;
 	const srt_manager *m; /* for the proxy's log lines */
 	struct vstore *violations; /* the manager's */
+	struct observer *obs;      /* refused system calls, or NULL */
 	srt_ask_fn ask_fn;         /* copied from the manager at spawn */
 	void *ask_ud;
 	unsigned ask_ms;
@@ -680,19 +682,20 @@ SRT_PUBLIC int srt_manager_set_connect_helper(srt_manager *m, const char *path)
 }
 
 /* The SOCKS5 connect helper for GIT_SSH_COMMAND, or NULL (then the variable is not set). */
-static char *find_connect_helper(const srt_manager *m)
+/* A helper program of srt's: `name` next to the running executable, in the build tree's
+ * layout (../<subdir>/<name>), or in $libexecdir/srt. NULL when there is none (or its path
+ * has shell metacharacters). */
+static char *find_helper(const char *name, const char *subdir)
 {
 	_cleanup_free_ char *self = NULL;
 	char *dir, *c;
 
-	if (m->connect_helper)
-		return access(m->connect_helper, X_OK) == 0 ? strdup(m->connect_helper) : NULL;
 	self = realpath("/proc/self/exe", NULL);
 	if (self && (dir = strrchr(self, '/'))) {
 		*dir = 0;
-		const char *rel[] = {"/srt-connect", "/../connect/srt-connect"};
-		for (size_t i = 0; i < ELEMENTSOF(rel); i++) {
-			if (asprintf(&c, "%s%s", self, rel[i]) < 0)
+		for (int i = 0; i < 2; i++) {
+			if ((i == 0 ? asprintf(&c, "%s/%s", self, name)
+				    : asprintf(&c, "%s/../%s/%s", self, subdir, name)) < 0)
 				return NULL;
 			char *real = realpath(c, NULL);
 			free(c);
@@ -701,12 +704,20 @@ static char *find_connect_helper(const srt_manager *m)
 			free(real);
 		}
 	}
-	c = strdup(SRT_LIBEXECDIR "/srt-connect");
-	if (c && (access(c, X_OK) < 0 || !shell_safe_path(c))) {
+	if (asprintf(&c, "%s/%s", SRT_LIBEXECDIR, name) < 0)
+		return NULL;
+	if (access(c, X_OK) < 0 || !shell_safe_path(c)) {
 		free(c);
 		c = NULL;
 	}
 	return c;
+}
+
+static char *find_connect_helper(const srt_manager *m)
+{
+	if (m->connect_helper)
+		return access(m->connect_helper, X_OK) == 0 ? strdup(m->connect_helper) : NULL;
+	return find_helper("srt-connect", "connect");
 }
 
 static void proxy_log(void *ud, const char *line)
@@ -820,6 +831,15 @@ static pid_t spawn_on_keeper(srt_manager *m, struct spawn_call *c)
 	return c->result;
 }
 
+/* Called on the observer's thread for every refused system call. */
+static void observed(void *ud, srt_violation_kind kind, const char *target, const char *operation)
+{
+	srt_child *ch = ud;
+
+	(void)vstore_add(ch->violations, kind, target, operation,
+			 "refused by the sandbox's system-call filter", ch->command, ch->vid);
+}
+
 /* Called on the proxy thread for hosts in neither list. */
 static void proxy_ask(void *ud, struct srt_ask *ask, const char *host, uint16_t port)
 {
@@ -907,6 +927,17 @@ SRT_PUBLIC uint64_t srt_child_violation_count(const srt_child *ch)
 SRT_PUBLIC srt_violation *srt_child_first_violation(const srt_child *ch)
 {
 	return ch ? vstore_first_of(ch->violations, ch->vid) : NULL;
+}
+
+SRT_PUBLIC uint64_t srt_child_violation_count_of(const srt_child *ch, srt_violation_kind kind)
+{
+	return ch ? vstore_total_of(ch->violations, ch->vid, (int)kind) : 0;
+}
+
+SRT_PUBLIC srt_violation *srt_child_first_violation_of(const srt_child *ch,
+							srt_violation_kind kind)
+{
+	return ch ? vstore_first_of_kind(ch->violations, ch->vid, (int)kind) : NULL;
 }
 
 SRT_PUBLIC int srt_manager_subscribe_violations(srt_manager *m, srt_violation_fn fn,
@@ -1041,6 +1072,10 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	struct seccomp_policy sp;
 	srt_child *ch = NULL;
 	bool network;
+	_cleanup_free_ char *exec_helper = NULL, *exec_dst = NULL;
+	_cleanup_close_ int obs_child = -EBADF, bpf_dup = -EBADF;
+	int obs_parent = -EBADF;
+	char obs_fdnum[24], bpf_fdnum[24];
 	int *fds = NULL;
 	pid_t pid;
 	int r;
@@ -1143,9 +1178,31 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 		if (ops[i].kind == OP_MASK_DIR && path_is_under(state, ops[i].path))
 			ops[i].traverse = true;
 
+	/* Refused system calls are reported when srt-exec can install the filter with a
+	 * listener (observer.h); without it bwrap installs the same filter, unobserved. */
+	exec_helper = find_helper("srt-exec", "exec");
+	if (exec_helper) {
+		int sv[2];
+
+		if (asprintf(&exec_dst, "%s/.srt-exec", state) < 0) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+			r = srt_error_set(reterr, SRT_E_SYSTEM, errno, "socketpair: %s",
+					  strerror(errno));
+			goto fail;
+		}
+		obs_parent = sv[0];
+		obs_child = sv[1];
+	} else {
+		mlog(m, SRT_LOG_DEBUG, "no srt-exec helper found: refused system calls are not "
+				       "reported (the filter is the same)");
+	}
 	sp = (struct seccomp_policy){
 		.allow_unix_sockets = m->s->allow_all_unix_sockets,
 		.allow_nested_userns = m->s->allow_nested_user_namespaces,
+		.notify = exec_helper != NULL,
 	};
 	r = seccomp_filter_fd_cached(state, &sp, &seccomp_fd, reterr);
 	if (r < 0)
@@ -1168,7 +1225,14 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 		.weaker_nested = m->s->enable_weaker_nested_sandbox,
 		.disable_userns = m->bwrap.disable_userns && !m->s->allow_nested_user_namespaces,
 		.tmpfs_size = m->bwrap.size,
+		/* bwrap installs the filter on everything it runs (its own pid 1 included: no
+		 * unfiltered process inside); with srt-exec the command gets the same filter once
+		 * more, with srt's listener, which then receives its notifications (the newest
+		 * filter wins among equal actions; bwrap's own copy has no listener and fails
+		 * them with ENOSYS) */
 		.seccomp_fd = 4,
+		.exec_helper = exec_helper,
+		.exec_helper_dst = exec_dst,
 		.json_status_fd = 5,
 		.first_mask_fd = 6,
 	};
@@ -1184,7 +1248,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 			goto fail_sys;
 	}
 
-	fds = calloc(3 + n_masks, sizeof(int));
+	fds = calloc(5 + n_masks, sizeof(int));
 	if (!fds) {
 		r = -ENOMEM;
 		goto fail;
@@ -1194,9 +1258,26 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	fds[2] = status_pipe[1];
 	for (size_t i = 0; i < n_masks; i++)
 		fds[3 + i] = mask_fd;
+	/* after the masks: srt-exec's end of the observer socket, and the filter again (bwrap
+	 * consumes fd 4; srt-exec reads with pread, so the shared offset does not matter) */
+	if (exec_helper) {
+		bpf_dup = fcntl(seccomp_fd, F_DUPFD_CLOEXEC, 3);
+		if (bpf_dup < 0) {
+			r = -errno;
+			goto fail_sys;
+		}
+	}
+	fds[3 + n_masks] = obs_child;
+	fds[4 + n_masks] = bpf_dup;
+	snprintf(obs_fdnum, sizeof(obs_fdnum), "%zu", 6 + n_masks);
+	snprintf(bpf_fdnum, sizeof(bpf_fdnum), "%zu", 7 + n_masks);
 
 	if ((r = strv_push(&bargv, "bwrap")) < 0 || (r = strv_push(&bargv, "--args")) < 0 ||
 	    (r = strv_push(&bargv, "3")) < 0 || (r = strv_push(&bargv, "--")) < 0)
+		goto fail;
+	if (exec_helper &&
+	    ((r = strv_push(&bargv, exec_dst)) < 0 || (r = strv_push(&bargv, bpf_fdnum)) < 0 ||
+	     (r = strv_push(&bargv, obs_fdnum)) < 0 || (r = strv_push(&bargv, "--")) < 0))
 		goto fail;
 	if (o && o->pty) {
 		/* The command must become a session leader that owns the pty: util-linux
@@ -1258,7 +1339,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 
 	{
 		struct spawn_fds sf = {.src = fds,
-				       .n = 3 + n_masks,
+				       .n = 3 + n_masks + (exec_helper ? 2 : 0),
 				       .stdio = {-1, -1, -1},
 				       .nofile = o ? o->fd_limit : 0};
 		if (pty_slave >= 0) {
@@ -1306,6 +1387,18 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 			goto fail_child;
 		}
 	}
+	if (exec_helper) {
+		close(TAKE_FD(obs_child)); /* srt-exec's end lives on in the sandbox only */
+		r = observer_start(obs_parent, observed, ch, &ch->obs);
+		if (r < 0) {
+			/* without its observer the filter fails refused calls with ENOSYS instead
+			 * of EPERM: still refused; only the report is lost */
+			close(obs_parent);
+			mlog(m, SRT_LOG_WARNING, "cannot start the system-call observer: %s",
+			     strerror(-r));
+		}
+		obs_parent = -EBADF;
+	}
 	ch->status_fd = TAKE_FD(status_pipe[0]);
 	(void)fcntl(ch->status_fd, F_SETFL, O_NONBLOCK);
 	ch->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -1325,6 +1418,8 @@ fail_child:
 	if (ch)
 		srt_child_free(ch);
 out:
+	if (obs_parent >= 0)
+		close(obs_parent);
 	if (status_pipe[0] >= 0)
 		close(status_pipe[0]);
 	if (status_pipe[1] >= 0)
@@ -1470,6 +1565,7 @@ SRT_PUBLIC int srt_child_wait(srt_child *ch, int *ret_status, srt_error **reterr
 		(void)fcntl(ch->status_fd, F_SETFL, 0); /* bwrap is gone: read to EOF */
 	status_drain(ch);
 	stop_proxy(ch);
+	ch->obs = observer_stop(ch->obs);
 	ch->ph = placeholders_close(ch->ph);
 
 	/* bwrap reports "exit-code" only when the command was really executed. */
@@ -1504,6 +1600,7 @@ SRT_PUBLIC srt_child *srt_child_free(srt_child *ch)
 	if (ch->pty_master >= 0)
 		close(ch->pty_master);
 	stop_proxy(ch);
+	ch->obs = observer_stop(ch->obs);
 	placeholders_close(ch->ph);
 	buf_free(&ch->status);
 	free(ch->command);

@@ -31,9 +31,11 @@ struct vsub {
 	void *ud;
 };
 
+#define KINDS 6 /* index 0: any kind; 1..5: srt_violation_kind */
+
 struct vchild {
-	uint64_t child, count;
-	struct vrec first; /* text NULL until the first one */
+	uint64_t child, count[KINDS];
+	struct vrec first[KINDS]; /* text NULL until the first one */
 };
 
 struct vstore {
@@ -123,7 +125,8 @@ struct vstore *vstore_free(struct vstore *vs)
 	for (size_t i = 0; i < vs->cap; i++)
 		free(vs->ring[i].text);
 	for (size_t i = 0; i < vs->n_children; i++)
-		free(vs->children[i].first.text);
+		for (int k = 0; k < KINDS; k++)
+			free(vs->children[i].first[k].text);
 	free(vs->children);
 	free(vs->ring);
 	rules_free(vs->ignore, vs->n_ignore);
@@ -277,9 +280,11 @@ int vstore_add(struct vstore *vs, srt_violation_kind kind, const char *target,
 	vs->total++;
 	if (child) {
 		struct vchild *c = child_locked(vs, child, true);
+		int ks[2] = {0, kind > 0 && kind < KINDS ? (int)kind : 0};
 
-		if (c && c->count++ == 0 && rec_copy(&rec, &c->first.v) == 0)
-			c->first.text = text_block(&c->first.v);
+		for (int i = 0; c && i < (ks[1] ? 2 : 1); i++)
+			if (c->count[ks[i]]++ == 0 && rec_copy(&rec, &c->first[ks[i]].v) == 0)
+				c->first[ks[i]].text = text_block(&c->first[ks[i]].v);
 	}
 	if (vs->len == vs->cap) {
 		slot = &vs->ring[vs->head];
@@ -341,9 +346,14 @@ ssize_t vstore_copy(struct vstore *vs, size_t max, srt_violation **ret)
 
 uint64_t vstore_total(struct vstore *vs, uint64_t child)
 {
+	return vstore_total_of(vs, child, 0);
+}
+
+uint64_t vstore_total_of(struct vstore *vs, uint64_t child, int kind)
+{
 	uint64_t n = 0;
 
-	if (!vs)
+	if (!vs || kind < 0 || kind >= KINDS || (child == 0 && kind != 0))
 		return 0;
 	pthread_mutex_lock(&vs->lock);
 	if (child == 0) {
@@ -351,7 +361,7 @@ uint64_t vstore_total(struct vstore *vs, uint64_t child)
 	} else {
 		struct vchild *c = child_locked(vs, child, false);
 
-		n = c ? c->count : 0;
+		n = c ? c->count[kind] : 0;
 	}
 	pthread_mutex_unlock(&vs->lock);
 	return n;
@@ -371,16 +381,21 @@ uint64_t vstore_ignored(struct vstore *vs)
 
 srt_violation *vstore_first_of(struct vstore *vs, uint64_t child)
 {
+	return vstore_first_of_kind(vs, child, 0);
+}
+
+srt_violation *vstore_first_of_kind(struct vstore *vs, uint64_t child, int kind)
+{
 	srt_violation *out = NULL;
 	struct vchild *c;
 
-	if (!vs || !child)
+	if (!vs || !child || kind < 0 || kind >= KINDS)
 		return NULL;
 	pthread_mutex_lock(&vs->lock);
 	c = child_locked(vs, child, false);
-	if (c && c->first.text) {
+	if (c && c->first[kind].text) {
 		out = calloc(1, sizeof(*out));
-		if (out && rec_copy(&c->first, out) < 0) {
+		if (out && rec_copy(&c->first[kind], out) < 0) {
 			free(out);
 			out = NULL;
 		}

@@ -52,6 +52,9 @@ uint64_t vstore_ignored(struct vstore *vs);
 
 /* The first recorded violation of a child, copied (srt_violations_free(v, 1)), or NULL. */
 srt_violation *vstore_first_of(struct vstore *vs, uint64_t child);
+/* The same for one kind (0 = any): a child's count and first violation of that kind. */
+uint64_t vstore_total_of(struct vstore *vs, uint64_t child, int kind);
+srt_violation *vstore_first_of_kind(struct vstore *vs, uint64_t child, int kind);
 
 void vstore_clear(struct vstore *vs);
 

@@ -11,6 +11,8 @@ done
 SERVERS=$(cd "$(dirname "$0")/servers" && pwd)
 cd "$T/proj" || exit 1
 
+# network lines only (the C library's nscd probes add unix-socket lines to most commands)
+netlines() { grep -c '"kind":"network"' "$1" 2>/dev/null || true; }
 S=$T/net.json
 printf '{"network":{"allowedDomains":["localhost"],"deniedDomains":[]},"filesystem":{"denyRead":[],"allowWrite":["%s"],"denyWrite":[]}}\n' "$T/proj" >"$S"
 CURL=(curl -s --max-time 10 --noproxy '' -x http://localhost:3128 -o /dev/null)
@@ -26,12 +28,14 @@ is "$ERR" "" "no refusal, no summary"
 # --violations FILE: one JSON object per line, one line per refusal
 V=$T/v.jsonl
 srt_run -s "$S" --violations "$V" sh -c "$(printf '%q ' "${CURL[@]}") http://a.invalid/ http://b.invalid:8080/; $(printf '%q ' "${CURL[@]}") -p https://c.invalid/"
-is "$(wc -l <"$V" | tr -d ' ')" 3 "--violations FILE: three refusals, three lines"
+is "$(netlines "$V")" 3 "--violations FILE: three network refusals, three lines"
 OUT=$(python3 - "$V" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
+ok = all(set(r) >= {"id", "time", "kind", "target", "operation", "reason", "command"} for r in rows)
+rows = [r for r in rows if r["kind"] == "network"]
 print(" ".join("%s/%s/%s" % (r["kind"], r["target"], r["operation"]) for r in rows))
-print(all(set(r) >= {"id", "time", "kind", "target", "operation", "reason", "command"} for r in rows))
+print(ok)
 print(rows[0]["reason"], "|", rows[0]["command"][:2])
 PY
 )
@@ -42,7 +46,7 @@ is "$(sed -n 3p <<<"$OUT")" "host is not on the allow list | sh" "JSON lines: th
 like "$ERR" "the sandbox refused 3 operations; the first: network a.invalid:80" \
 	"the summary still says how many"
 srt_run -s "$S" --violations "$V" "${CURL[@]}" http://d.invalid/
-is "$(wc -l <"$V" | tr -d ' ')" 4 "--violations FILE is appended to"
+is "$(netlines "$V")" 4 "--violations FILE is appended to"
 is "$(stat -c %a "$V")" 600 "... and was created private (0600)"
 
 # fd:N, and stdout refused
@@ -64,7 +68,7 @@ printf '{"network":{"allowedDomains":["localhost"],"deniedDomains":[]},"filesyst
 rm -f "$V"
 srt_run -s "$SI" --violations "$V" "${CURL[@]}" http://telemetry.invalid/ http://noise.invalid/
 is "$ERR" "" "ignored refusals: no summary"
-ok $([ ! -s "$V" ] && echo 0 || echo 1) "ignored refusals: no JSON line"
+is "$(netlines "$V")" 0 "ignored refusals: no JSON line"
 srt_run -s "$SI" "${CURL[@]}" http://telemetry.invalid/ http://other.invalid/
 like "$ERR" "refused 1 operation; the first: network other.invalid:80" \
 	"a refusal that matches no rule is still reported"
@@ -73,12 +77,28 @@ like "$ERR" "refused 1 operation; the first: network other.invalid:80" \
 rm -f "$V"
 srt_run -s "$S" --violations "$V" sh -c 'curl -s --max-time 5 --noproxy "" -x http://localhost:3128 -o /dev/null http://g.invalid/' \
 	"$(printf 'x\n{"kind":"forged"}\033]0;title\007')"
-is "$(wc -l <"$V" | tr -d ' ')" 1 "a command line with a newline and escapes is still one line"
+is "$(netlines "$V")" 1 "a command line with a newline and escapes is still one record"
+is "$(wc -l <"$V" | tr -d ' ')" "$(grep -c '^{' "$V")" "... and every line of the file is one JSON record"
 unlike "$(cat "$V")" "$(printf '\033')" "no raw ESC byte in the record"
 like "$(cat "$V")" 'x\\x0a{\"kind\":\"forged\"}\\x1b]0;title\\x07' "the text is kept, escaped"
 srt_run -s "$S" sh -c 'python3 "$@" >/dev/null' sh "$SERVERS/raw-client.py" 127.0.0.1 1080 \
 	'\x05\x01\x00\x05\x01\x00\x03\x0aevil\n\x1b[2Jx\x00\x50'
 like "$ERR" "network (invalid):80 (SOCKS5:" "a SOCKS5 name with control bytes is reported as (invalid)"
+
+# refused system calls (srt-exec installs the filter with srt's listener): reported, still EPERM
+SN=$T/nonet.json
+settings "$SN" '{"denyRead":[],"allowWrite":[],"denyWrite":[]}'
+rm -f "$V"
+srt_run -s "$SN" --violations "$V" "$SRT_PROBE" socket-unix
+is "$OUT" EPERM "an AF_UNIX socket is refused as before"
+like "$(cat "$V")" '"kind":"unix-socket","target":"AF_UNIX","operation":"socket"' \
+	"... and reported as a unix-socket violation"
+srt_run -s "$SN" --violations "$V" "$SRT_PROBE" io-uring-setup
+is "$OUT" EPERM "io_uring_setup is refused"
+like "$(cat "$V")" '"kind":"syscall","target":"io_uring_setup"' "... and reported as a syscall violation"
+is "$ERR" "" "refused system calls are not in the stderr summary (nscd probes would make it constant noise)"
+srt_run -s "$SN" -d "$SRT_PROBE" socket-vsock
+like "$ERR" "violation: syscall AF_VSOCK (socket:" "--debug shows refused system calls live"
 
 # the record cannot be changed from inside the sandbox, even in a writable directory
 V2=$T/proj/v.jsonl

@@ -11,6 +11,9 @@
 struct seccomp_policy {
 	bool allow_unix_sockets;  /* settings network.allowAllUnixSockets */
 	bool allow_nested_userns; /* settings allowNestedUserNamespaces */
+	/* EPERM denials return SECCOMP_RET_USER_NOTIF instead, for srt's listener to record and
+	 * answer with EPERM (the filter must then be loaded with a listener: srt-exec.c) */
+	bool notify;
 };
 
 /* Builds the sandbox filter with libseccomp (default action ALLOW, a deny list) for the native

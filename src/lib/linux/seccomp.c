@@ -258,7 +258,7 @@ static bool arch_has_common_numbers(uint32_t arch)
 	}
 }
 
-static int add_rule(scmp_filter_ctx ctx, uint32_t arch, const struct deny_rule *d,
+static int add_rule(scmp_filter_ctx ctx, uint32_t arch, const struct deny_rule *d, bool notify,
 		    srt_error **reterr)
 {
 	struct scmp_arg_cmp arg = d->arg;
@@ -294,8 +294,12 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t arch, const struct deny_rule *
 	    (arch == SCMP_ARCH_S390 || arch == SCMP_ARCH_S390X))
 		arg.arg = 1;
 
-	r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO((uint32_t)d->err), nr, d->has_arg ? 1 : 0,
-				   d->has_arg ? &arg : NULL);
+	/* Observed denials go to srt's listener, which answers EPERM (srt-exec.c); ENOSYS
+	 * answers (clone3, to make callers fall back) are not violations and stay silent. */
+	r = seccomp_rule_add_array(ctx,
+				   notify && d->err == EPERM ? SCMP_ACT_NOTIFY
+							     : SCMP_ACT_ERRNO((uint32_t)d->err),
+				   nr, d->has_arg ? 1 : 0, d->has_arg ? &arg : NULL);
 	if (r < 0)
 		return srt_error_set(reterr, SRT_E_SYSTEM, r,
 				     "seccomp: cannot add the rule for '%s' on %s: %s", d->name,
@@ -304,12 +308,12 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t arch, const struct deny_rule *
 }
 
 static int add_rules(scmp_filter_ctx ctx, uint32_t arch, const struct deny_rule *rules, size_t n,
-		     srt_error **reterr)
+		     bool notify, srt_error **reterr)
 {
 	int r;
 
 	for (size_t i = 0; i < n; i++) {
-		r = add_rule(ctx, arch, &rules[i], reterr);
+		r = add_rule(ctx, arch, &rules[i], notify, reterr);
 		if (r < 0)
 			return r;
 	}
@@ -322,17 +326,19 @@ static int add_policy(scmp_filter_ctx ctx, uint32_t arch, const struct seccomp_p
 	int r;
 
 	if (!p->allow_unix_sockets) {
-		r = add_rules(ctx, arch, rules_unix_socket, ELEMENTSOF(rules_unix_socket), reterr);
+		r = add_rules(ctx, arch, rules_unix_socket, ELEMENTSOF(rules_unix_socket), p->notify,
+			      reterr);
 		if (r < 0)
 			return r;
 	}
 
-	r = add_rules(ctx, arch, rules_always, ELEMENTSOF(rules_always), reterr);
+	r = add_rules(ctx, arch, rules_always, ELEMENTSOF(rules_always), p->notify, reterr);
 	if (r < 0)
 		return r;
 
 	if (!p->allow_nested_userns) {
-		r = add_rules(ctx, arch, rules_no_userns, ELEMENTSOF(rules_no_userns), reterr);
+		r = add_rules(ctx, arch, rules_no_userns, ELEMENTSOF(rules_no_userns), p->notify,
+			      reterr);
 		if (r < 0)
 			return r;
 	}
@@ -348,7 +354,7 @@ static int add_policy(scmp_filter_ctx ctx, uint32_t arch, const struct seccomp_p
 	if (seccomp_syscall_resolve_name_arch(arch, "socketcall") >= 0) {
 		static const struct deny_rule socketcall = DENY("socketcall", EPERM);
 
-		r = add_rule(ctx, arch, &socketcall, reterr);
+		r = add_rule(ctx, arch, &socketcall, p->notify, reterr);
 		if (r < 0)
 			return r;
 	}
@@ -556,10 +562,10 @@ int seccomp_filter_fd_cached(const char *cache_dir, const struct seccomp_policy 
 	dl_iterate_phdr(build_id_cb, &bid);
 	if (!cache_dir || !bid.hex[0])
 		return seccomp_build_filter_fd(p, ret_fd, reterr);
-	snprintf(name, sizeof(name), "seccomp-%s-%s-%u.%u.%u-%s-u%dn%d.bpf", SRT_VERSION, bid.hex,
-		 v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0,
+	snprintf(name, sizeof(name), "seccomp-%s-%s-%u.%u.%u-%s-u%dn%do%d.bpf", SRT_VERSION,
+		 bid.hex, v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0,
 		 arch_name(seccomp_arch_native()), p->allow_unix_sockets ? 1 : 0,
-		 p->allow_nested_userns ? 1 : 0);
+		 p->allow_nested_userns ? 1 : 0, p->notify ? 1 : 0);
 	snprintf(path, sizeof(path), "%s/%s", cache_dir, name);
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
