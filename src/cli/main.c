@@ -405,6 +405,9 @@ int main(int argc, char **argv)
 	}
 	srt_manager_set_log_fn(m, log_cb, &debug);
 	if (sink.fd >= 0 || debug) {
+		/* someone reads them: refused system calls too (an observer costs a little start-up
+		 * time, so plain runs go without) */
+		(void)srt_manager_set_observe_syscalls(m, true);
 		sub = srt_manager_subscribe_violations(m, violation_cb, &sink);
 		if (sub < 0) {
 			code = EXIT_SETUP;

@@ -63,6 +63,7 @@ struct srt_manager {
 	char *bwrap_path;
 	char *connect_helper; /* set by the caller, or NULL: found at spawn time */
 	struct keeper *keeper; /* the thread that forks for spawns from other threads */
+	bool observe_syscalls; /* report refused system calls (srt-exec + observer) */
 	struct vstore *violations;
 	uint64_t next_child; /* ids of children in the violation store */
 	srt_log_fn log_fn;
@@ -853,6 +854,14 @@ SRT_PUBLIC int srt_ask_answer(srt_ask *ask, bool allow)
 	return proxy_ask_answer(ask, allow);
 }
 
+SRT_PUBLIC int srt_manager_set_observe_syscalls(srt_manager *m, bool on)
+{
+	if (!m)
+		return -EINVAL;
+	m->observe_syscalls = on;
+	return 0;
+}
+
 SRT_PUBLIC int srt_manager_set_ask_fn(srt_manager *m, srt_ask_fn fn, void *userdata,
 				      unsigned timeout_ms)
 {
@@ -1180,7 +1189,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 
 	/* Refused system calls are reported when srt-exec can install the filter with a
 	 * listener (observer.h); without it bwrap installs the same filter, unobserved. */
-	exec_helper = find_helper("srt-exec", "exec");
+	exec_helper = m->observe_syscalls ? find_helper("srt-exec", "exec") : NULL;
 	if (exec_helper) {
 		int sv[2];
 
@@ -1195,7 +1204,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 		}
 		obs_parent = sv[0];
 		obs_child = sv[1];
-	} else {
+	} else if (m->observe_syscalls) {
 		mlog(m, SRT_LOG_DEBUG, "no srt-exec helper found: refused system calls are not "
 				       "reported (the filter is the same)");
 	}

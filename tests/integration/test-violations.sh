@@ -100,6 +100,12 @@ is "$ERR" "" "refused system calls are not in the stderr summary (nscd probes wo
 srt_run -s "$SN" -d "$SRT_PROBE" socket-vsock
 like "$ERR" "violation: syscall AF_VSOCK (socket:" "--debug shows refused system calls live"
 
+# plain runs go without the observer (it costs start-up time): one filter, bwrap's
+srt_run -s "$SN" sh -c 'grep "^Seccomp_filters:" /proc/self/status'
+is "$OUT" "Seccomp_filters:	1" "a plain run: bwrap's filter only (no observer)"
+srt_run -s "$SN" --violations "$V" sh -c 'grep "^Seccomp_filters:" /proc/self/status'
+is "$OUT" "Seccomp_filters:	2" "with --violations: the same filter again, with srt's listener"
+
 # the record cannot be changed from inside the sandbox, even in a writable directory
 V2=$T/proj/v.jsonl
 : >"$V2"
