@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "linux/seccomp-filter.h"
@@ -84,6 +85,27 @@ int main(void)
 	ok(seccomp_filter_fd_cached(dir, &pol, &fd3, NULL) == 0, "other policy");
 	lb = slurp(fd3, b, sizeof(b));
 	ok(!(lb == la && memcmp(a, b, la) == 0), "another policy gives another filter");
+
+	/* a temporary file left by a writer that died before its rename goes with the next
+	 * build; one of a writer still alive stays */
+	{
+		char dead[256], alive[256];
+		pid_t pid = fork();
+		int wst;
+
+		if (pid == 0)
+			_exit(0);
+		waitpid(pid, &wst, 0);
+		snprintf(dead, sizeof(dead), "%s/.seccomp-x.bpf.%d", dir, (int)pid);
+		snprintf(alive, sizeof(alive), "%s/.seccomp-y.bpf.%d", dir, (int)getpid());
+		close(open(dead, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+		close(open(alive, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+		pol.allow_nested_userns = true; /* a cache miss */
+		close(fd3);
+		ok(seccomp_filter_fd_cached(dir, &pol, &fd3, NULL) == 0, "build with leftovers");
+		ok(access(dead, F_OK) < 0, "a dead writer's temporary file is removed");
+		ok(access(alive, F_OK) == 0, "a live writer's is kept");
+	}
 
 	{
 		char cmd[128];

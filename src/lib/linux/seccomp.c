@@ -34,6 +34,7 @@
 #include <linux/filter.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -590,10 +591,19 @@ int seccomp_filter_fd_cached(const char *cache_dir, const struct seccomp_policy 
 		char mine[80];
 
 		snprintf(mine, sizeof(mine), "seccomp-%s-%s-", SRT_VERSION, bid.hex);
-		while (d && (de = readdir(d)))
+		while (d && (de = readdir(d))) {
+			const char *dot;
+
 			if (strncmp(de->d_name, "seccomp-", 8) == 0 &&
 			    strncmp(de->d_name, mine, strlen(mine)) != 0)
 				(void)unlinkat(dirfd(d), de->d_name, 0);
+			/* ".seccomp-....bpf.PID": a writer that died before its rename */
+			else if (strncmp(de->d_name, ".seccomp-", 9) == 0 &&
+				 (dot = strrchr(de->d_name, '.')) && dot[1] &&
+				 strspn(dot + 1, "0123456789") == strlen(dot + 1) &&
+				 kill((pid_t)atoi(dot + 1), 0) < 0 && errno == ESRCH)
+				(void)unlinkat(dirfd(d), de->d_name, 0);
+		}
 		if (d)
 			closedir(d);
 	}
