@@ -21,6 +21,7 @@
 #include "net/domain-match.h"
 #include "net/policy-slot.h"
 #include "net/proxy.h"
+#include "loopback.h"
 #include "tap.h"
 
 #define BODY "origin says hi\n"
@@ -85,50 +86,7 @@ static int fake_lookup(const char *node, const char *service, const struct addri
 	return getaddrinfo(node, service, hints, res);
 }
 
-/* ---- sockets and an origin that answers every connection with BODY ---- */
-
-static int listen_lo(uint16_t *port, bool nonblock)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t sl = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(fd, 64) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &sl) < 0)
-		exit(99);
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
-
-static int connect_lo(uint16_t port)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-		exit(99);
-	return fd;
-}
-
-static size_t read_all(int fd, char *buf, size_t cap, int ms)
-{
-	size_t len = 0;
-
-	while (len + 1 < cap) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		ssize_t n;
-
-		if (poll(&pfd, 1, ms) <= 0)
-			break;
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	return len;
-}
+/* ---- an origin that answers every connection with BODY ---- */
 
 static int origin_fd;
 

@@ -26,6 +26,7 @@
 #include "net/domain-match.h"
 #include "net/http-parse.h"
 #include "net/proxy.h"
+#include "loopback.h"
 #include "tap.h"
 
 extern char **environ;
@@ -106,56 +107,6 @@ static int fake_lookup(const char *node, const char *service, const struct addri
 	if (strcmp(node, "rebind.example.com") == 0)
 		node = "127.0.0.2"; /* loopback, but not an allowed literal */
 	return getaddrinfo(node, service, hints, res);
-}
-
-/* ---- sockets ---- */
-
-static int listen_lo(uint16_t *ret_port, bool nonblock)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t sl = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(fd, 128) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &sl) < 0) {
-		perror("listen_lo");
-		exit(99);
-	}
-	*ret_port = ntohs(sin.sin_port);
-	return fd;
-}
-
-static int connect_lo(uint16_t port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
-				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
-		perror("connect_lo");
-		exit(99);
-	}
-	return fd;
-}
-
-/* Reads until EOF, an error or IO_TIMEOUT_MS; returns the byte count (NUL-terminated). */
-static size_t read_all(int fd, char *buf, size_t cap, int timeout_ms)
-{
-	size_t len = 0;
-
-	while (len + 1 < cap) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&pfd, 1, timeout_ms) <= 0)
-			break;
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	return len;
 }
 
 /* Sends req (len bytes) to the proxy at port and reads the whole answer. */
