@@ -199,6 +199,14 @@ SRT_PUBLIC int srt_spawn_opts_set_env(srt_spawn_opts *o, char *const envp[]);
  * forwards window size changes with srt_child_resize(). Pass -1 to turn it off. */
 SRT_PUBLIC int srt_spawn_opts_set_pty(srt_spawn_opts *o, int terminal_fd);
 
+/* This command's filesystem rules (denyRead, allowRead, allowWrite, denyWrite, allowGitConfig,
+ * mandatoryDenySearchDepth) come from c instead of the manager's config, as the reference's
+ * per-command configuration: each list replaces the manager's as a whole. Everything else
+ * (network, system calls, limits) stays the manager's; the settings files the manager's
+ * config protects stay protected. c is copied (NULL restores the manager's rules). Returns 0,
+ * -EINVAL or -ENOMEM. */
+SRT_PUBLIC int srt_spawn_opts_set_config(srt_spawn_opts *o, const srt_config *c);
+
 /* The soft RLIMIT_NOFILE the command starts with (0, the default: the caller's own). For a
  * caller that raised its own limit so the proxy can hold many connections (the srt CLI does)
  * and wants the command to see the limit it had before. Ignored when above the hard limit. */

@@ -76,6 +76,7 @@ struct srt_spawn_opts {
 	int pty_terminal; /* -1: no pty */
 	bool pty;
 	unsigned long fd_limit; /* 0: the caller's */
+	struct srt_settings *fs; /* per-command filesystem rules, or NULL */
 };
 
 struct srt_child {
@@ -229,6 +230,19 @@ SRT_PUBLIC srt_spawn_opts *srt_spawn_opts_new(void)
 	return o;
 }
 
+SRT_PUBLIC int srt_spawn_opts_set_config(srt_spawn_opts *o, const srt_config *c)
+{
+	struct srt_settings *copy = NULL;
+
+	if (!o)
+		return -EINVAL;
+	if (c && !(copy = settings_copy(c->s)))
+		return -ENOMEM;
+	settings_free(o->fs);
+	o->fs = copy;
+	return 0;
+}
+
 SRT_PUBLIC int srt_spawn_opts_set_fd_limit(srt_spawn_opts *o, unsigned long soft)
 {
 	if (!o)
@@ -277,6 +291,7 @@ SRT_PUBLIC srt_spawn_opts *srt_spawn_opts_free(srt_spawn_opts *o)
 	if (o) {
 		free(o->cwd);
 		strv_free(o->env);
+		settings_free(o->fs);
 		free(o);
 	}
 	return NULL;
@@ -316,6 +331,7 @@ static const char WHY_ALLOW_WRITE[] = "allowWrite";
 /* The state of one spawn while it is being prepared. */
 struct build {
 	srt_manager *m;
+	const struct srt_settings *fs; /* this command's filesystem rules, or NULL: the manager's */
 	struct mount_plan plan;
 	const char *home;
 	const char *cwd;
@@ -437,9 +453,31 @@ static int scan_add(void *ud, const char *path, enum node_type type, enum node_t
 	return 0;
 }
 
+/* One settings file: a deny-write rule, or a placeholder when it does not exist yet. */
+static int protect_settings_file(struct build *b, struct scan_ctx *sc, const char *path)
+{
+	_cleanup_free_ char *abs = NULL, *canon = NULL;
+	enum node_type t;
+	struct stat lst;
+	int r;
+
+	if (path_absolute(path, b->home, b->cwd, &abs) < 0 ||
+	    path_canonical(abs, &canon, &t) < 0)
+		return 0;
+	if (lstat(abs, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+		r = scan_add(sc, abs, NODE_SYMLINK, NODE_OTHER, "settings file");
+		if (r < 0)
+			return r;
+	}
+	if (t != NODE_MISSING)
+		return plan_add(&b->plan, canon, RULE_DENY_WRITE, t, "settings file");
+	sc->want_missing = true;
+	return scan_add(sc, canon, NODE_MISSING, NODE_OTHER, "settings file");
+}
+
 static int build_plan(struct build *b)
 {
-	const struct srt_settings *s = b->m->s;
+	const struct srt_settings *s = b->fs ? b->fs : b->m->s;
 	struct scan_ctx sc = {.b = b};
 	struct mandatory_opts mo = {.depth = s->mandatory_deny_search_depth,
 				    .allow_git_config = s->allow_git_config};
@@ -528,29 +566,18 @@ static int build_plan(struct build *b)
 		     roots[i], n, mo.depth);
 	}
 
-	/* The settings files: never writable, whether or not they exist (config-based escape). */
-	for (size_t i = 0; s->protected_paths && s->protected_paths[i]; i++) {
-		_cleanup_free_ char *abs = NULL, *canon = NULL;
-		enum node_type t;
+	/* The settings files: never writable, whether or not they exist (config-based escape);
+	 * the manager's always, and those of a per-command config too. */
+	{
+		char **lists[2] = {b->m->s->protected_paths,
+				   b->fs && b->fs != b->m->s ? b->fs->protected_paths : NULL};
 
-		struct stat lst;
-
-		if (path_absolute(s->protected_paths[i], b->home, b->cwd, &abs) < 0 ||
-		    path_canonical(abs, &canon, &t) < 0)
-			continue;
-		if (lstat(abs, &lst) == 0 && S_ISLNK(lst.st_mode)) {
-			r = scan_add(&sc, abs, NODE_SYMLINK, NODE_OTHER, "settings file");
-			if (r < 0)
-				goto out;
-		}
-		if (t != NODE_MISSING) {
-			r = plan_add(&b->plan, canon, RULE_DENY_WRITE, t, "settings file");
-		} else {
-			sc.want_missing = true;
-		r = scan_add(&sc, canon, NODE_MISSING, NODE_OTHER, "settings file");
-		}
-		if (r < 0)
-			goto out;
+		for (size_t k = 0; k < 2; k++)
+			for (size_t i = 0; lists[k] && lists[k][i]; i++) {
+				r = protect_settings_file(b, &sc, lists[k][i]);
+				if (r < 0)
+					goto out;
+			}
 	}
 
 	/* Protected paths that do not exist but could be created: give them a mount point. */
@@ -1073,7 +1100,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	_cleanup_close_ int pty_master = -EBADF, pty_slave = -EBADF;
 	_cleanup_free_ char *setsid_path = NULL;
 	int status_pipe[2] = {-EBADF, -EBADF};
-	struct build b = {.m = m, .reterr = reterr};
+	struct build b = {.m = m, .fs = o ? o->fs : NULL, .reterr = reterr};
 	struct mount_op *ops = NULL;
 	size_t n_ops = 0, n_masks;
 	struct buf args = BUF_INIT;

@@ -227,6 +227,56 @@ int main(void)
 		is_int(status_of(ts.ch), 7,
 		       "the sandbox outlived the spawning thread and exited normally");
 	}
+	/* per-command filesystem rules; the manager's protected files stay protected */
+	{
+		char dir[] = "/tmp/srt-api-XXXXXX", json[512], file[600], prot[600];
+		char *touch[] = {"sh", "-c", "touch \"$0\"", file, NULL};
+		char *write_prot[] = {"sh", "-c", "echo x > \"$0\"", prot, NULL};
+		srt_config *c = NULL, *mc = NULL;
+		srt_manager *p = NULL;
+		srt_spawn_opts *o = srt_spawn_opts_new();
+		srt_child *ch = NULL;
+		const char *base = "{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[]},"
+				   "\"filesystem\":{\"denyRead\":[],\"allowWrite\":[],\"denyWrite\":[]}}";
+
+		ok(mkdtemp(dir) != NULL, "a directory for the override");
+		snprintf(file, sizeof(file), "%s/made", dir);
+		snprintf(prot, sizeof(prot), "%s/protected.json", dir);
+		fclose(fopen(prot, "w"));
+		ok(srt_config_load_string(base, strlen(base), "m", &mc, NULL) == 0 &&
+			   srt_config_protect_path(mc, prot) == 0 && srt_manager_new(mc, &p, NULL) == 0,
+		   "a manager that protects a file");
+		snprintf(json, sizeof(json),
+			 "{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[]},"
+			 "\"filesystem\":{\"denyRead\":[],\"allowWrite\":[\"%s\"],\"denyWrite\":[]}}",
+			 dir);
+		ok(srt_config_load_string(json, strlen(json), "override", &c, NULL) == 0,
+		   "an override config");
+		ok(srt_manager_spawn(p, touch, NULL, &ch, NULL) == 0, "spawn without the override");
+		ok(status_of(ch) != 0 && access(file, F_OK) < 0, "... cannot write the directory");
+		is_int(srt_spawn_opts_set_config(o, c), 0, "srt_spawn_opts_set_config");
+		ch = NULL;
+		ok(srt_manager_spawn(p, touch, o, &ch, NULL) == 0, "spawn with the override");
+		ok(status_of(ch) == 0 && access(file, F_OK) == 0, "... writes there");
+		ch = NULL;
+		ok(srt_manager_spawn(p, write_prot, o, &ch, NULL) == 0, "spawn to write the protected file");
+		{
+			FILE *f = fopen(prot, "r");
+			int got = f ? fgetc(f) : 'E';
+
+			if (f)
+				fclose(f);
+			ok(status_of(ch) != 0 && got == EOF,
+			   "the manager's protected file stays read-only under the override");
+		}
+		srt_spawn_opts_free(o);
+		srt_manager_free(p);
+		srt_config_free(c);
+		srt_config_free(mc);
+		unlink(file);
+		unlink(prot);
+		rmdir(dir);
+	}
 	is_int(srt_manager_unsubscribe_violations(b, sub), 0, "B: unsubscribed");
 	srt_manager_free(a);
 	srt_manager_free(b);
