@@ -548,6 +548,19 @@ static int build_id_cb(struct dl_phdr_info *info, size_t size, void *data)
  * architecture, and compiling it is most of srt's own start-up work; so it is kept in srt's
  * private per-user state directory (0700, hidden inside every sandbox under the TMPDIR
  * tmpfs), written atomically, and re-validated when read. */
+/* The suffix of a cache temporary file names a process that no longer exists. */
+static bool dead_writer(const char *pid_text)
+{
+	char *end;
+	long pid;
+
+	errno = 0;
+	pid = strtol(pid_text, &end, 10);
+	if (errno || end == pid_text || *end || pid <= 0 || pid > INT32_MAX)
+		return false;
+	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
 int seccomp_filter_fd_cached(const char *cache_dir, const struct seccomp_policy *p, int *ret_fd,
 			     srt_error **reterr)
 {
@@ -599,9 +612,7 @@ int seccomp_filter_fd_cached(const char *cache_dir, const struct seccomp_policy 
 				(void)unlinkat(dirfd(d), de->d_name, 0);
 			/* ".seccomp-....bpf.PID": a writer that died before its rename */
 			else if (strncmp(de->d_name, ".seccomp-", 9) == 0 &&
-				 (dot = strrchr(de->d_name, '.')) && dot[1] &&
-				 strspn(dot + 1, "0123456789") == strlen(dot + 1) &&
-				 kill((pid_t)atoi(dot + 1), 0) < 0 && errno == ESRCH)
+				 (dot = strrchr(de->d_name, '.')) && dead_writer(dot + 1))
 				(void)unlinkat(dirfd(d), de->d_name, 0);
 		}
 		if (d)
