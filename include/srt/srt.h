@@ -100,6 +100,18 @@ SRT_PUBLIC const char *srt_config_source(const srt_config *c);
  * the CLI passes the settings file it was started with and the default settings path). */
 SRT_PUBLIC int srt_config_protect_path(srt_config *c, const char *path);
 
+/* Replaces one setting: `key` is a dotted path as in the settings file ("allowPty",
+ * "network.allowedDomains", "filesystem.allowWrite", "ignoreViolations"), `value_json` its
+ * new value as JSON text ("[\"example.com\"]", "true"). The result is validated as a whole
+ * settings file would be; on any error (unknown key, wrong type, invalid entry: an
+ * SRT_E_CONFIG error with the message) c is unchanged. Returns 0 or -errno. */
+SRT_PUBLIC int srt_config_set(srt_config *c, const char *key, const char *value_json,
+			      srt_error **reterr);
+
+/* The settings as JSON in the settings-file format, every key with its effective value
+ * (indented; free() it). Returns 0, -EINVAL or -ENOMEM. */
+SRT_PUBLIC int srt_config_to_json(const srt_config *c, char **ret);
+
 /* Frees c (NULL is fine). Returns NULL. */
 SRT_PUBLIC srt_config *srt_config_free(srt_config *c);
 
@@ -159,6 +171,10 @@ SRT_PUBLIC int srt_manager_update_network(srt_manager *m, const char *const *all
  * proxy even when allowedDomains is empty. */
 typedef struct srt_ask srt_ask;
 typedef void (*srt_ask_fn)(srt_ask *ask, const char *host, uint16_t port, void *userdata);
+
+/* The manager's effective settings as JSON (the network lists as last updated); free() it.
+ * Returns 0, -EINVAL or -ENOMEM. */
+SRT_PUBLIC int srt_manager_get_config_json(srt_manager *m, char **ret);
 
 /* Sets (or with NULL removes) the ask callback. Returns 0 or -EINVAL. */
 SRT_PUBLIC int srt_manager_set_ask_fn(srt_manager *m, srt_ask_fn fn, void *userdata,

@@ -76,3 +76,19 @@ SRT_PUBLIC srt_config *srt_config_free(srt_config *c)
 	}
 	return NULL;
 }
+
+SRT_PUBLIC int srt_config_to_json(const srt_config *c, char **ret)
+{
+	if (!c || !ret)
+		return -EINVAL;
+	*ret = settings_to_json(c->s, true);
+	return *ret ? 0 : -ENOMEM;
+}
+
+SRT_PUBLIC int srt_config_set(srt_config *c, const char *key, const char *value_json,
+			      srt_error **reterr)
+{
+	if (!c)
+		return srt_error_set(reterr, SRT_E_INVALID_ARGUMENT, EINVAL, "no config");
+	return settings_set(&c->s, key, value_json, reterr);
+}

@@ -881,6 +881,14 @@ SRT_PUBLIC int srt_ask_answer(srt_ask *ask, bool allow)
 	return proxy_ask_answer(ask, allow);
 }
 
+SRT_PUBLIC int srt_manager_get_config_json(srt_manager *m, char **ret)
+{
+	if (!m || !ret)
+		return -EINVAL;
+	*ret = settings_to_json(m->s, true);
+	return *ret ? 0 : -ENOMEM;
+}
+
 SRT_PUBLIC int srt_manager_set_observe_syscalls(srt_manager *m, bool on)
 {
 	if (!m)

@@ -1308,3 +1308,166 @@ int settings_load_file(const char *path, struct srt_settings **ret, srt_error **
 	*ret = TAKE_PTR(s);
 	return 0;
 }
+
+/* ---- back to JSON ------------------------------------------------------------------------ */
+
+static json_t *strings_json(char *const *v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && v && v[i]; i++)
+		if (json_array_append_new(a, json_string(v[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+static json_t *object_json(const struct srt_settings *s, const struct field *fields, size_t n);
+
+/* One field's value, or NULL when it has none to show (unset, ignored, unsupported). *err is
+ * set on allocation failure. */
+static json_t *field_json(const struct srt_settings *s, const struct field *f, bool *err)
+{
+	const char *base = (const char *)s;
+	json_t *v = NULL;
+
+	switch (f->type) {
+	case F_NETWORK:
+		v = object_json(s, network_fields, ELEMENTSOF(network_fields));
+		break;
+	case F_FILESYSTEM:
+		v = object_json(s, filesystem_fields, ELEMENTSOF(filesystem_fields));
+		break;
+	case F_ALLOW_DOMAINS:
+	case F_DENY_DOMAINS:
+	case F_PATHS:
+	case F_SOCKETS:
+		v = strings_json(*(char *const *const *)(const void *)(base + f->offset));
+		break;
+	case F_BOOL:
+		v = json_boolean(*(const bool *)(const void *)(base + f->offset));
+		break;
+	case F_PORT: {
+		int port = *(const int *)(const void *)(base + f->offset);
+
+		if (port == 0)
+			return NULL;
+		v = json_integer(port);
+		break;
+	}
+	case F_DEPTH:
+		v = json_integer(*(const int *)(const void *)(base + f->offset));
+		break;
+	case F_IGNORE_VIOLATIONS:
+		v = json_object();
+		for (size_t i = 0; v && i < s->n_ignore_violations; i++)
+			if (json_object_set_new(v, s->ignore_violations[i].command,
+						strings_json(s->ignore_violations[i].paths)) < 0) {
+				json_decref(v);
+				v = NULL;
+			}
+		break;
+	case F_RIPGREP:
+	case F_IGNORED_STRING:
+	case F_IGNORED_STRINGS:
+	case F_UNSUPPORTED:
+		return NULL;
+	}
+	if (!v)
+		*err = true;
+	return v;
+}
+
+static json_t *object_json(const struct srt_settings *s, const struct field *fields, size_t n)
+{
+	json_t *o = json_object();
+	bool err = false;
+
+	for (size_t i = 0; o && i < n; i++) {
+		json_t *v = field_json(s, &fields[i], &err);
+
+		if (err || (v && json_object_set_new(o, fields[i].name, v) < 0)) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+char *settings_to_json(const struct srt_settings *s, bool pretty)
+{
+	json_t *o;
+	char *text;
+
+	if (!s)
+		return NULL;
+	o = object_json(s, top_fields, ELEMENTSOF(top_fields));
+	if (!o)
+		return NULL;
+	text = json_dumps(o, JSON_PRESERVE_ORDER | (pretty ? JSON_INDENT(2) : JSON_COMPACT));
+	json_decref(o);
+	return text;
+}
+
+int settings_set(struct srt_settings **s, const char *key, const char *value_json,
+		 srt_error **reterr)
+{
+	_cleanup_free_ char *text = NULL, *patched = NULL;
+	json_t *root = NULL, *obj, *value;
+	json_error_t jerr;
+	struct srt_settings *n = NULL;
+	char path[128], *dot;
+	int r;
+
+	if (!s || !*s || !key || !value_json)
+		return srt_error_set(reterr, SRT_E_INVALID_ARGUMENT, EINVAL, "missing argument");
+	if (strlen(key) >= sizeof(path))
+		return srt_error_set(reterr, SRT_E_CONFIG, EINVAL, "unknown key '%.64s...'", key);
+	value = json_loads(value_json, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	if (!value)
+		return srt_error_set(reterr, SRT_E_CONFIG, EINVAL, "%s: the value is not JSON: %s",
+				     key, jerr.text);
+	text = settings_to_json(*s, false);
+	root = text ? json_loads(text, 0, &jerr) : NULL;
+	if (!root) {
+		json_decref(value);
+		return srt_error_set(reterr, SRT_E_SYSTEM, ENOMEM, "out of memory");
+	}
+	/* "network.allowedDomains": walk the objects, set the last component */
+	snprintf(path, sizeof(path), "%s", key);
+	obj = root;
+	for (char *p = path; (dot = strchr(p, '.')); p = dot + 1) {
+		*dot = '\0';
+		obj = json_object_get(obj, p);
+		if (!json_is_object(obj)) {
+			json_decref(root);
+			json_decref(value);
+			return srt_error_set(reterr, SRT_E_CONFIG, EINVAL, "unknown key '%s'", key);
+		}
+		*dot = '.';
+		if (!strchr(dot + 1, '.')) {
+			json_object_set_new(obj, dot + 1, value);
+			value = NULL;
+			break;
+		}
+	}
+	if (value) /* a top-level key */
+		json_object_set_new(root, key, value);
+	patched = json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT);
+	json_decref(root);
+	if (!patched)
+		return srt_error_set(reterr, SRT_E_SYSTEM, ENOMEM, "out of memory");
+	/* the whole validation of a settings file applies */
+	r = settings_parse(patched, strlen(patched), key, &n, reterr);
+	if (r < 0)
+		return r;
+	/* what the JSON does not carry */
+	n->protected_paths = (*s)->protected_paths;
+	(*s)->protected_paths = NULL;
+	n->source = (*s)->source;
+	(*s)->source = NULL;
+	settings_free(*s);
+	*s = n;
+	return 0;
+}

@@ -53,6 +53,16 @@ struct srt_settings {
 	char *source; /* file the settings came from, NULL for the default / a string */
 };
 
+/* The settings as JSON in the settings-file format (every key with its effective value; unset
+ * ports, ignored and unsupported keys left out). Free with free(). NULL on ENOMEM. */
+char *settings_to_json(const struct srt_settings *s, bool pretty);
+
+/* Replaces one key ("network.allowedDomains", "allowPty") with a JSON value, validated as in
+ * a settings file: on any error *s is unchanged. Returns 0 or -errno with an SRT_E_CONFIG
+ * error. */
+int settings_set(struct srt_settings **s, const char *key, const char *value_json,
+		 srt_error **reterr);
+
 /* The embedded default settings (all lists empty, depth 3). NULL on ENOMEM. */
 struct srt_settings *settings_new_default(void);
 

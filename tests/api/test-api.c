@@ -211,6 +211,14 @@ int main(void)
 		is_int(srt_manager_update_network(a, lh, lh, &e), 0,
 		       "A: localhost allowed and denied (deny wins)");
 		is_int(status_of(curl(a, "localhost")), 56, "A's next sandbox is refused");
+		{
+			char *j = NULL;
+
+			ok(srt_manager_get_config_json(a, &j) == 0 && j &&
+				   strstr(j, "\"deniedDomains\": [\n      \"localhost\""),
+			   "A's effective config shows the updated lists");
+			free(j);
+		}
 		n = srt_manager_get_violations(a, 0, &v);
 		ok(n == 1 && strcmp(v[0].reason, "host is on the deny list") == 0,
 		   "A: the refusal is recorded with the deny-list reason");
