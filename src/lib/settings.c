@@ -1463,6 +1463,7 @@ int settings_set(struct srt_settings **s, const char *key, const char *value_jso
 	if (r < 0)
 		return r;
 	/* what the JSON does not carry */
+	strv_free(n->protected_paths);
 	n->protected_paths = (*s)->protected_paths;
 	(*s)->protected_paths = NULL;
 	n->source = (*s)->source;

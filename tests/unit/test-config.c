@@ -50,9 +50,12 @@ int main(void)
 	is_int(srt_config_set(c, "allowPty", "true", NULL), 0, "set a top-level boolean");
 	free(j1);
 	j1 = json_of(c);
-	ok(srt_config_set(c, "network.allowedDomains", "[\"*.com\"]", &e) < 0 &&
-		   srt_error_code(e) == SRT_E_CONFIG && strstr(srt_error_message(e), "*.com"),
-	   "an invalid entry is refused with a message (%s)", e ? srt_error_message(e) : "");
+	{
+		int r = srt_config_set(c, "network.allowedDomains", "[\"*.com\"]", &e);
+
+		ok(r < 0 && srt_error_code(e) == SRT_E_CONFIG && strstr(srt_error_message(e), "*.com"),
+		   "an invalid entry is refused with a message (%s)", e ? srt_error_message(e) : "");
+	}
 	e = srt_error_free(e);
 	ok(srt_config_set(c, "network.allowedDomain", "[]", &e) < 0 && e, "an unknown key is refused");
 	e = srt_error_free(e);
