@@ -133,8 +133,6 @@ static int manager_probe(srt_manager *m, const char *path_env, srt_error **reter
 	return userns_check(&m->bwrap, reterr);
 }
 
-static int check_enforceable(srt_manager *m, srt_error **reterr);
-
 SRT_PUBLIC int srt_manager_new(const srt_config *c, srt_manager **ret, srt_error **reterr)
 {
 	srt_manager *m;
@@ -158,8 +156,7 @@ SRT_PUBLIC int srt_manager_new(const srt_config *c, srt_manager **ret, srt_error
 		srt_manager_free(m);
 		return srt_error_set(reterr, SRT_E_SYSTEM, r, "out of memory");
 	}
-	r = check_enforceable(m, reterr);
-	if (r >= 0) {
+	{
 		const char *bad = NULL, *reason = NULL;
 		struct net_policy np;
 
@@ -646,9 +643,10 @@ static void log_args(const srt_manager *m, const char *bwrap, const struct buf *
 	buf_free(&line);
 }
 
-static int check_enforceable(srt_manager *m, srt_error **reterr)
+/* Says what some settings mean on Linux (at each spawn: the log callback is set after
+ * srt_manager_new()). Every setting of this version is enforceable. */
+static void log_setting_notes(const srt_manager *m)
 {
-	(void)reterr; /* every setting of this version is enforceable; kept for the next */
 	const struct srt_settings *s = m->s;
 
 	if (s->http_proxy_port)
@@ -672,7 +670,6 @@ static int check_enforceable(srt_manager *m, srt_error **reterr)
 	if (s->allow_unix_sockets && s->allow_unix_sockets[0])
 		mlog(m, SRT_LOG_DEBUG, "network.allowUnixSockets applies to macOS only; on Linux "
 				       "use allowAllUnixSockets");
-	return 0;
 }
 
 /* Ports of srt's proxies inside the sandbox's network namespace (the reference's). */
@@ -1129,9 +1126,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	/* the sandbox gets srt's network namespace and proxy when anything can be reached */
 	network = m->allow_listed || m->s->http_proxy_port || m->s->socks_proxy_port || m->ask_fn;
 
-	r = check_enforceable(m, reterr);
-	if (r < 0)
-		return r;
+	log_setting_notes(m);
 
 	env = strv_copy(o && o->env ? o->env : environ);
 	if (!env)
