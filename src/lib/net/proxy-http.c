@@ -167,12 +167,6 @@ static int parse_host_field(struct http_slice v, struct host *ret, uint16_t *ret
 	return host_canonicalize(h.p, h.len, ret, NULL);
 }
 
-/* Shuts the client down after a final reply of ours. */
-static void reply_close(struct conn *c, const char *resp, size_t len)
-{
-	proxy_conn_reply_close(c, resp, len);
-}
-
 /* The upstream failed or misbehaved: a 502 while the client has seen nothing of a response,
  * else only the connection can tell it. */
 static void fwd_fail(struct conn *c, const char *what)
@@ -182,7 +176,7 @@ static void fwd_fail(struct conn *c, const char *what)
 	proxy_logf(c->p, "HTTP %s:%u: %s", f->have_up ? f->up_dest.text : c->dest.text,
 		   f->have_up ? f->up_port : c->port, what);
 	if (!f->sent_any && f->cl_len == 0)
-		reply_close(c, RESP_502, sizeof(RESP_502) - 1);
+		proxy_conn_reply_close(c, RESP_502, sizeof(RESP_502) - 1);
 	else
 		proxy_conn_close(c);
 }
@@ -257,14 +251,14 @@ void http_fwd_request(struct conn *c, const struct http_request *req, size_t hea
 	if (r == -EPROTONOSUPPORT) {
 		proxy_logf(p, "HTTP %.*s refused: not an http:// target",
 			   (int)(req->method.len > 16 ? 16 : req->method.len), req->method.p);
-		reply_close(c, RESP_501_TLS, sizeof(RESP_501_TLS) - 1);
+		proxy_conn_reply_close(c, RESP_501_TLS, sizeof(RESP_501_TLS) - 1);
 		return;
 	}
 	if (r < 0) {
 		proxy_logf(p, "HTTP request refused: %s",
 			   req->target.p[0] == '/' ? "origin-form target (this is a proxy)"
 						   : "malformed absolute-form target");
-		reply_close(c, RESP_400, sizeof(RESP_400) - 1);
+		proxy_conn_reply_close(c, RESP_400, sizeof(RESP_400) - 1);
 		return;
 	}
 	c->port = port;
@@ -285,13 +279,13 @@ void http_fwd_request(struct conn *c, const struct http_request *req, size_t hea
 		if (parse_host_field(hv, &hdest, &hport) < 0 || !host_same(&hdest, &dest) ||
 		    hport != port) {
 			proxy_denied(c, "HTTP", "the Host field does not match the request target");
-			reply_close(c, RESP_421, sizeof(RESP_421) - 1);
+			proxy_conn_reply_close(c, RESP_421, sizeof(RESP_421) - 1);
 			return;
 		}
 		break;
 	default:
 		proxy_logf(p, "HTTP request refused: more than one Host field");
-		reply_close(c, RESP_400, sizeof(RESP_400) - 1);
+		proxy_conn_reply_close(c, RESP_400, sizeof(RESP_400) - 1);
 		return;
 	}
 
@@ -302,11 +296,11 @@ void http_fwd_request(struct conn *c, const struct http_request *req, size_t hea
 			   : r == -EFBIG    ? "body too large"
 					    : "ambiguous or malformed body framing");
 		if (r == -EOPNOTSUPP)
-			reply_close(c, RESP_501_TE, sizeof(RESP_501_TE) - 1);
+			proxy_conn_reply_close(c, RESP_501_TE, sizeof(RESP_501_TE) - 1);
 		else if (r == -EFBIG)
-			reply_close(c, RESP_413, sizeof(RESP_413) - 1);
+			proxy_conn_reply_close(c, RESP_413, sizeof(RESP_413) - 1);
 		else
-			reply_close(c, RESP_400, sizeof(RESP_400) - 1);
+			proxy_conn_reply_close(c, RESP_400, sizeof(RESP_400) - 1);
 		return;
 	}
 
@@ -321,7 +315,7 @@ void http_fwd_request(struct conn *c, const struct http_request *req, size_t hea
 				       f->b->up_out, sizeof(f->b->up_out));
 	if (n < 0) {
 		proxy_logf(p, "HTTP request refused: rewritten head too large");
-		reply_close(c, RESP_431, sizeof(RESP_431) - 1);
+		proxy_conn_reply_close(c, RESP_431, sizeof(RESP_431) - 1);
 		return;
 	}
 	f->up_off = 0;
