@@ -1418,7 +1418,7 @@ int settings_set(struct srt_settings **s, const char *key, const char *value_jso
 	json_error_t jerr;
 	struct srt_settings *n = NULL;
 	char path[128], *dot;
-	int r;
+	int r = 0;
 
 	if (!s || !*s || !key || !value_json)
 		return srt_error_set(reterr, SRT_E_INVALID_ARGUMENT, EINVAL, "missing argument");
@@ -1447,14 +1447,14 @@ int settings_set(struct srt_settings **s, const char *key, const char *value_jso
 		}
 		*dot = '.';
 		if (!strchr(dot + 1, '.')) {
-			json_object_set_new(obj, dot + 1, value);
+			r = json_object_set_new(obj, dot + 1, value); /* takes value, even on error */
 			value = NULL;
 			break;
 		}
 	}
 	if (value) /* a top-level key */
-		json_object_set_new(root, key, value);
-	patched = json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT);
+		r = json_object_set_new(root, key, value);
+	patched = r == 0 ? json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
 	json_decref(root);
 	if (!patched)
 		return srt_error_set(reterr, SRT_E_SYSTEM, ENOMEM, "out of memory");
