@@ -7,6 +7,7 @@
  * 127.0.0.1.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -198,6 +199,29 @@ int main(void)
 	n = srt_manager_get_violations(b, 0, &v);
 	ok(n == 1 && strstr(v[0].command, "curl -s -o /dev/null"), "B: the store has it, with the command");
 	srt_violations_free(v, n > 0 ? (size_t)n : 0);
+
+	/* B's store emptied; its counter stays */
+	srt_manager_clear_violations(b);
+	n = srt_manager_get_violations(b, 0, &v);
+	ok(n == 0 && srt_manager_violation_count(b) == 1,
+	   "clear empties B's store, the count of ever recorded stays");
+	srt_violations_free(v, 0);
+
+	/* the SOCKS5 connect helper named in GIT_SSH_COMMAND */
+	{
+		char *check[] = {"sh", "-c",
+				 "case \"$GIT_SSH_COMMAND\" in *\"ProxyCommand='/bin/true --proxy "
+				 "127.0.0.1:1080 %h %p'\"*) exit 0 ;; *) exit 3 ;; esac",
+				 NULL};
+		srt_child *ch = NULL;
+
+		is_int(srt_manager_set_connect_helper(a, "/tmp/with space;rm"), -EINVAL,
+		       "a helper path with shell metacharacters is refused");
+		is_int(srt_manager_set_connect_helper(a, "/bin/true"), 0, "a plain helper path");
+		ok(srt_manager_spawn(a, check, NULL, &ch, NULL) == 0, "spawn");
+		is_int(status_of(ch), 0, "GIT_SSH_COMMAND inside names that helper");
+		is_int(srt_manager_set_connect_helper(a, NULL), 0, "back to the default");
+	}
 
 	/* live update of A's lists */
 	{
