@@ -535,3 +535,39 @@ char *path_glob_literal_path(const struct path_glob *g)
 		return NULL;
 	return join_literal(g, g->n_comps);
 }
+
+size_t path_glob_n_components(const struct path_glob *g) { return g ? g->n_comps : 0; }
+
+enum path_glob_comp_kind path_glob_component(const struct path_glob *g, size_t i,
+					     size_t *ret_n_atoms, bool *ret_satisfiable)
+{
+	const struct comp *c = &g->comps[i];
+
+	*ret_n_atoms = c->n;
+	*ret_satisfiable = c->satisfiable;
+	return c->kind == COMP_TREE  ? PATH_GLOB_COMP_TREE
+	       : c->kind == COMP_GLOB ? PATH_GLOB_COMP_GLOB
+				      : PATH_GLOB_COMP_LITERAL;
+}
+
+void path_glob_atom_at(const struct path_glob *g, size_t i, size_t j, struct path_glob_atom *ret)
+{
+	const struct atom *a = &g->atoms[g->comps[i].first + j];
+
+	*ret = (struct path_glob_atom){.byte = a->byte};
+	switch (a->kind) {
+	case ATOM_BYTE:
+		ret->kind = PATH_GLOB_ATOM_BYTE;
+		break;
+	case ATOM_ANY:
+		ret->kind = PATH_GLOB_ATOM_ANY;
+		break;
+	case ATOM_CLASS:
+		ret->kind = PATH_GLOB_ATOM_CLASS;
+		ret->class_bits = g->classes[a->cls].bits;
+		break;
+	default:
+		ret->kind = PATH_GLOB_ATOM_STAR;
+		break;
+	}
+}

@@ -46,6 +46,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #define PATH_GLOB_MAX_LEN 4096
 #define PATH_GLOB_MAX_COMPONENTS 256
@@ -79,3 +81,31 @@ char *path_glob_literal_prefix(const struct path_glob *g);
 // For a literal pattern the one path it matches, unescaped ("/a/*b" for the pattern "/a/\*b");
 // NULL if the pattern is not literal (or on allocation failure). Caller frees.
 char *path_glob_literal_path(const struct path_glob *g);
+
+// A read-only view of a compiled pattern, for translators that must follow exactly the parse
+// above (the macOS profile generator turns it into SBPL regexes). Components are numbered
+// 0..n-1 from the root; i and j must be in range.
+enum path_glob_comp_kind {
+	PATH_GLOB_COMP_LITERAL, // only literal bytes
+	PATH_GLOB_COMP_GLOB,    // some '?', '[...]' or '*'
+	PATH_GLOB_COMP_TREE,    // "**": zero or more whole components; no atoms
+};
+enum path_glob_atom_kind {
+	PATH_GLOB_ATOM_BYTE,  // exactly .byte (escapes resolved)
+	PATH_GLOB_ATOM_ANY,   // '?': one byte
+	PATH_GLOB_ATOM_CLASS, // one byte of the 256-bit set .class_bits (negation applied; never
+			      // NUL or '/')
+	PATH_GLOB_ATOM_STAR,  // '*': any run of bytes; never two in a row
+};
+struct path_glob_atom {
+	enum path_glob_atom_kind kind;
+	uint8_t byte;
+	const uint64_t *class_bits; // 4 words, bit b of word b/64 (ATOM_CLASS only)
+};
+
+size_t path_glob_n_components(const struct path_glob *g);
+// Component i: its kind, its number of atoms, and whether any name can match it (a class may
+// be empty: a negated class of every byte).
+enum path_glob_comp_kind path_glob_component(const struct path_glob *g, size_t i,
+					     size_t *ret_n_atoms, bool *ret_satisfiable);
+void path_glob_atom_at(const struct path_glob *g, size_t i, size_t j, struct path_glob_atom *ret);

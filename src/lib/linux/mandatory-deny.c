@@ -9,48 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mandatory-names.h"
 #include "shared/cleanup.h"
 #include "shared/fs-util.h"
 #include "shared/macro.h"
-
-/* Files that a shell, git or an agent executes or trusts when they appear in a directory the
- * user works in. The reference's list plus the other shell start-up files (.zshenv, .zlogin,
- * .bash_login), which are just as much code as .bashrc. */
-static const char *const dangerous_files[] = {
-	".gitconfig", ".gitmodules", ".bashrc",  ".bash_profile", ".bash_login", ".zshrc",
-	".zprofile",  ".zshenv",     ".zlogin",  ".profile",      ".ripgreprc",  ".mcp.json",
-};
-
-/* Directories whose whole content is configuration that runs code. */
-static const char *const dangerous_dirs[] = {".vscode", ".idea"};
-
-/* Below ".claude": agent commands and agents (reference), and the settings files that can
- * disable the agent's own sandbox (CVE-2026-25725 class). */
-static const struct {
-	const char *name;
-	enum node_type type;
-} claude_children[] = {
-	{"commands", NODE_DIR},
-	{"agents", NODE_DIR},
-	{"settings.json", NODE_OTHER},
-	{"settings.local.json", NODE_OTHER},
-};
-
-static bool mandatory_is_dangerous_file(const char *name)
-{
-	for (size_t i = 0; i < ELEMENTSOF(dangerous_files); i++)
-		if (strcmp(name, dangerous_files[i]) == 0)
-			return true;
-	return false;
-}
-
-static bool is_dangerous_dir(const char *name)
-{
-	for (size_t i = 0; i < ELEMENTSOF(dangerous_dirs); i++)
-		if (strcmp(name, dangerous_dirs[i]) == 0)
-			return true;
-	return false;
-}
 
 static enum node_type type_at(int dfd, const char *name)
 {
@@ -90,13 +52,14 @@ static int protect_git(int dfd, const char *dir, const struct mandatory_opts *o,
 		return report(add, ud, dir, ".git", t, "mandatory (.git file)");
 	if (t == NODE_MISSING && !at_root)
 		return 0;
-	r = report_want(add, ud, dir, ".git/hooks",
-			t == NODE_DIR ? type_at(dfd, ".git/hooks") : NODE_MISSING, NODE_DIR,
-			"mandatory");
+	r = report_want(add, ud, dir, ".git/" MANDATORY_GIT_HOOKS,
+			t == NODE_DIR ? type_at(dfd, ".git/" MANDATORY_GIT_HOOKS) : NODE_MISSING,
+			NODE_DIR, "mandatory");
 	if (r < 0 || o->allow_git_config)
 		return r;
-	return report(add, ud, dir, ".git/config",
-		      t == NODE_DIR ? type_at(dfd, ".git/config") : NODE_MISSING, "mandatory");
+	return report(add, ud, dir, ".git/" MANDATORY_GIT_CONFIG,
+		      t == NODE_DIR ? type_at(dfd, ".git/" MANDATORY_GIT_CONFIG) : NODE_MISSING,
+		      "mandatory");
 }
 
 static int protect_claude(int dfd, const char *dir, mandatory_add_fn add, void *ud, bool at_root)
@@ -108,15 +71,17 @@ static int protect_claude(int dfd, const char *dir, mandatory_add_fn add, void *
 		return report(add, ud, dir, ".claude", t, "mandatory");
 	if (t == NODE_OTHER || (t == NODE_MISSING && !at_root))
 		return 0;
-	for (size_t i = 0; i < ELEMENTSOF(claude_children) && r >= 0; i++) {
-		_cleanup_free_ char *rel = path_join(".claude", claude_children[i].name);
+	for (size_t i = 0; i < mandatory_n_claude_children && r >= 0; i++) {
+		_cleanup_free_ char *rel = path_join(".claude", mandatory_claude_children[i].name);
 		enum node_type ct;
 		if (!rel)
 			return -ENOMEM;
 		ct = t == NODE_DIR ? type_at(dfd, rel) : NODE_MISSING;
 		if (ct == NODE_MISSING && !at_root)
 			continue;
-		r = report_want(add, ud, dir, rel, ct, claude_children[i].type, "mandatory");
+		r = report_want(add, ud, dir, rel, ct,
+				(mandatory_claude_children[i].is_dir ? NODE_DIR : NODE_OTHER),
+				"mandatory");
 	}
 	return r;
 }
@@ -169,7 +134,7 @@ static int walk_dir(struct walk *w, int dfd, const char *path, int depth)
 			return -E2BIG;
 		if (dt == DT_UNKNOWN) {
 			enum node_type t = type_at(dfd, n);
-			dt = t == NODE_DIR	   ? DT_DIR
+			dt = t == NODE_DIR	 ? DT_DIR
 			     : t == NODE_SYMLINK ? DT_LNK
 			     : t == NODE_MISSING ? DT_UNKNOWN
 						 : DT_REG;
@@ -177,7 +142,8 @@ static int walk_dir(struct walk *w, int dfd, const char *path, int depth)
 		if (dt == DT_LNK) {
 			/* Never followed. A protected name that is a link is reported as such:
 			 * the link itself could be replaced, so the caller must refuse. */
-			if (depth > 1 && (mandatory_is_dangerous_file(n) || is_dangerous_dir(n))) {
+			if (depth > 1 &&
+			    (mandatory_is_dangerous_file(n) || mandatory_is_dangerous_dir(n))) {
 				r = report(w->add, w->ud, path, n, NODE_SYMLINK, "mandatory");
 				if (r < 0)
 					return r;
@@ -193,7 +159,7 @@ static int walk_dir(struct walk *w, int dfd, const char *path, int depth)
 		}
 		if (dt != DT_DIR)
 			continue;
-		if (depth > 1 && is_dangerous_dir(n)) {
+		if (depth > 1 && mandatory_is_dangerous_dir(n)) {
 			r = report(w->add, w->ud, path, n, NODE_DIR, "mandatory");
 			if (r < 0)
 				return r;
@@ -240,15 +206,16 @@ long mandatory_deny_scan(const char *root, const struct mandatory_opts *o, manda
 		return -errno;
 
 	/* Directly in the write root every protected name is reported, existing or not. */
-	for (size_t i = 0; i < ELEMENTSOF(dangerous_files); i++) {
-		enum node_type t = type_at(dfd, dangerous_files[i]);
-		r = report(add, userdata, root, dangerous_files[i], t, "mandatory");
+	for (size_t i = 0; i < mandatory_n_dangerous_files; i++) {
+		enum node_type t = type_at(dfd, mandatory_dangerous_files[i]);
+		r = report(add, userdata, root, mandatory_dangerous_files[i], t, "mandatory");
 		if (r < 0)
 			return r;
 	}
-	for (size_t i = 0; i < ELEMENTSOF(dangerous_dirs); i++) {
-		enum node_type t = type_at(dfd, dangerous_dirs[i]);
-		r = report_want(add, userdata, root, dangerous_dirs[i], t, NODE_DIR, "mandatory");
+	for (size_t i = 0; i < mandatory_n_dangerous_dirs; i++) {
+		enum node_type t = type_at(dfd, mandatory_dangerous_dirs[i]);
+		r = report_want(add, userdata, root, mandatory_dangerous_dirs[i], t, NODE_DIR,
+				"mandatory");
 		if (r < 0)
 			return r;
 	}
