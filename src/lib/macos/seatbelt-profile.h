@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Pure: the Seatbelt (SBPL) profile for one sandboxed command on macOS, built from a small
+ * backend-neutral rule list. Nothing here touches the file system; the platform glue
+ * (seatbelt-exec.c, macOS only) canonicalises paths and runs sandbox-exec. docs/macos.md shows
+ * the profile and what maps to what.
+ *
+ * Rules. Each rule is an absolute path-glob pattern (path-glob.h) of one kind. A rule covers a
+ * path when its pattern matches the path or one of the path's ancestors (a rule on a directory
+ * is a rule on everything in it). Its rank is the number of components of its pattern. For a
+ * path:
+ *   - read: among the covering denyRead, allowRead and allowWrite rules the one with the
+ *     highest rank decides (ties: allowRead over denyRead over allowWrite); denyRead hides the
+ *     path, anything else (or no rule) lets it be read;
+ *   - write: among the covering allowWrite, denyWrite and denyRead rules the one with the
+ *     highest rank decides (ties: the denies win); only allowWrite lets it be written;
+ *   - then, whatever the rules say, no write to the mandatory names (mandatory-names.h) at any
+ *     depth below a write root (an allowWrite pattern), existing or not, nor to the protected
+ *     paths (the settings files).
+ * For literal paths this is the Linux mount planner's longest-prefix rule (mount-plan.c).
+ * Seatbelt lets the last matching rule win, so the generator emits the rules sorted by rank.
+ *
+ * Renames: a denied path could escape its rule by being renamed, or by renaming a directory
+ * above it. Unlinking (which renaming needs) is refused for every path a deny rule matches, for
+ * every literal ancestor of it (up to, not including, "/"), and for the directories that match a
+ * glob prefix of the pattern. Prefixes that contain "**" are used for denyRead rules only: a
+ * denyWrite or mandatory pattern still covers a moved file's old place, so moving it can only
+ * take it away, not let anyone write it there, while a denyRead file moved to a readable place
+ * could be read.
+ *
+ * Network: outbound only to srt's proxy ports on localhost (none: no network at all); Unix
+ * sockets only at allowUnixSockets paths, or all with allowAllUnixSockets; allowLocalBinding
+ * allows bind and inbound on localhost only (never outbound); allowPty the pseudo-terminals.
+ *
+ * Limits: at most SEATBELT_MAX_RULES rules and SEATBELT_PROFILE_MAX bytes of profile (macOS
+ * passes the profile to sandbox-exec in argv, whose total is about 1 MiB); beyond: -E2BIG.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "settings.h"
+
+#define SEATBELT_PROFILE_MAX (512 * 1024)
+#define SEATBELT_MAX_RULES (4 * SETTINGS_MAX_LIST_ENTRIES + 16)
+#define SEATBELT_TAG_MAX 64
+
+enum sb_kind {
+	SB_DENY_READ,
+	SB_ALLOW_READ,
+	SB_ALLOW_WRITE,
+	SB_DENY_WRITE,
+	_SB_KIND_MAX,
+};
+
+struct sb_rule {
+	enum sb_kind kind;
+	const char *pattern; /* absolute path-glob pattern */
+};
+
+struct seatbelt_params {
+	const struct sb_rule *rules;
+	size_t n_rules;
+	bool allow_git_config;	       /* filesystem.allowGitConfig: .git/config not protected */
+	char *const *protected_paths;  /* literal absolute paths never writable; may be NULL */
+	uint16_t http_port, socks_port; /* srt's proxy on the host's loopback; 0 = none */
+	char *const *unix_sockets;     /* literal absolute paths (allowUnixSockets); may be NULL */
+	bool allow_all_unix_sockets;
+	bool allow_local_binding;
+	bool allow_pty;
+	const char *tag; /* session tag (seatbelt_tag()): 1-64 bytes of [A-Za-z0-9_:-] */
+};
+
+/* The profile text, NUL-terminated. Returns 0; -EINVAL with *ret_reason (allocated, names the
+ * rule: "denyRead '/x\n': a newline cannot be expressed in a Seatbelt profile") for anything
+ * that cannot be expressed faithfully; -E2BIG (also with a reason) over the limits; -ENOMEM. */
+int seatbelt_profile(const struct seatbelt_params *p, char **ret, char **ret_reason);
+
+/* The tag that every deny carries ("with message"), so that the log monitor recognises this
+ * session's denials and the child they belong to: "srt_<16 hex digits>_<child>". */
+int seatbelt_tag(uint64_t session, uint64_t child, char *buf, size_t size);
+
+const char *sb_kind_name(enum sb_kind k);
+
+/* The rules of a parsed settings file, as seatbelt_params (all strings owned by the result):
+ * paths expanded ("~", relative to cwd; see path_absolute()), the default write paths added,
+ * the protected paths and unix sockets expanded. canonical (may be NULL: lexical only) turns
+ * the literal prefix of each pattern into its real path (macOS: /tmp is /private/tmp, and
+ * Seatbelt sees real paths); it returns 0 or -errno and a malloc'd path. -EINVAL with a reason
+ * (allocated) for a pattern that is invalid or has "." or ".." after a glob component. */
+typedef int (*seatbelt_canonical_fn)(const char *abs, char **ret);
+struct seatbelt_rules;
+int seatbelt_rules_from_settings(const struct srt_settings *s, const char *home, const char *cwd,
+				 const char *tmpdir, seatbelt_canonical_fn canonical,
+				 struct seatbelt_rules **ret, char **ret_reason);
+/* Fills p from r (pointers into r; the ports, tag and network fields are the caller's). */
+void seatbelt_rules_params(const struct seatbelt_rules *r, struct seatbelt_params *p);
+struct seatbelt_rules *seatbelt_rules_free(struct seatbelt_rules *r);
