@@ -86,6 +86,7 @@ struct compiled {
 	const char *pattern;
 	struct path_glob *g;
 	size_t rank;  /* components */
+	size_t depth; /* components without trailing "**": the sort key */
 	size_t index; /* input order, for a stable sort */
 	bool never;   /* a component no name can match: the rule matches nothing */
 };
@@ -116,6 +117,16 @@ static int compile_rule(struct compiled *c, enum sb_kind kind, const char *what,
 
 		path_glob_component(c->g, i, &n, &sat);
 		c->never = c->never || !sat;
+	}
+	/* the depth: trailing "**" components do not count (they add nothing to what is covered) */
+	c->depth = c->rank;
+	while (c->depth > 0) {
+		size_t n;
+		bool sat;
+
+		if (path_glob_component(c->g, c->depth - 1, &n, &sat) != PATH_GLOB_COMP_TREE)
+			break;
+		c->depth--;
 	}
 	return 0;
 }
@@ -213,8 +224,8 @@ static int sorted_cmp(const void *x, const void *y)
 {
 	const struct sorted *a = x, *b = y;
 
-	if (a->c->rank != b->c->rank)
-		return a->c->rank < b->c->rank ? -1 : 1;
+	if (a->c->depth != b->c->depth)
+		return a->c->depth < b->c->depth ? -1 : 1;
 	if (a->tie != b->tie)
 		return a->tie < b->tie ? -1 : 1;
 	return a->c->index < b->c->index ? -1 : a->c->index > b->c->index;
@@ -247,12 +258,13 @@ static int put_section(struct buf *b, const struct compiled *cs, size_t n, const
 }
 
 /* Move blocking: filters whose unlink is refused, collected, sorted and de-duplicated: the
- * directories above the pattern's matches (beyond a "**" only with beyond_tree) and, with self,
- * its matches themselves (not needed for rules emitted after every allow, which cover them). */
-static int collect_move_blocks(char ***set, const struct compiled *c, bool beyond_tree,
+ * directories that a proper prefix of the pattern matches (a prefix ending in "**", which
+ * matches every directory below it, only with all_prefixes) and, with self, the pattern's own
+ * matches (not needed for rules emitted after every allow, which cover them already). */
+static int collect_move_blocks(char ***set, const struct compiled *c, bool all_prefixes,
 			       bool self, char **ret_reason)
 {
-	bool seen_tree = false, glob = false;
+	bool glob = false;
 	int r;
 
 	if (c->never)
@@ -263,16 +275,14 @@ static int collect_move_blocks(char ***set, const struct compiled *c, bool beyon
 		bool sat;
 		enum path_glob_comp_kind kind = path_glob_component(c->g, k - 1, &n, &sat);
 
-		seen_tree = seen_tree || kind == PATH_GLOB_COMP_TREE;
 		glob = glob || kind != PATH_GLOB_COMP_LITERAL;
-		if (seen_tree && !beyond_tree && k < c->rank)
-			continue;
 		if (k == c->rank && (kind == PATH_GLOB_COMP_TREE || !self))
-			continue; /* a trailing "**": covered by the shorter prefixes */
+			continue;
+		if (k < c->rank && kind == PATH_GLOB_COMP_TREE && !all_prefixes)
+			continue;
+		r = 0;
 		if (k < c->rank && glob)
 			r = buf_puts(&f, "(require-all ");
-		else
-			r = 0;
 		if (r >= 0)
 			r = put_filter(&f, c, k, false, ret_reason);
 		if (r >= 0 && k < c->rank && glob)

@@ -7,26 +7,31 @@
  *
  * Rules. Each rule is an absolute path-glob pattern (path-glob.h) of one kind. A rule covers a
  * path when its pattern matches the path or one of the path's ancestors (a rule on a directory
- * is a rule on everything in it). Its rank is the number of components of its pattern. For a
- * path:
- *   - read: among the covering denyRead, allowRead and allowWrite rules the one with the
- *     highest rank decides (ties: allowRead over denyRead over allowWrite); denyRead hides the
- *     path, anything else (or no rule) lets it be read;
- *   - write: among the covering allowWrite, denyWrite and denyRead rules the one with the
- *     highest rank decides (ties: the denies win); only allowWrite lets it be written;
+ * is a rule on everything in it). Its depth is the number of components of its pattern, not
+ * counting trailing "**" components (appending "**" to a pattern changes nothing it covers);
+ * a "**" elsewhere counts as one. For a path:
+ *   - read: among the covering denyRead, allowRead and allowWrite rules the deepest decides
+ *     (ties: allowRead over denyRead over allowWrite); denyRead hides the path, anything else
+ *     (or no rule) lets it be read;
+ *   - write: among the covering allowWrite, denyWrite and denyRead rules the deepest decides
+ *     (ties: the denies win); only allowWrite lets it be written, and the standard device
+ *     files (/dev/null, /dev/zero, /dev/tty, /dev/dtracehelper, /dev/stdout, /dev/stderr,
+ *     /dev/fd/N) when no rule covers them;
  *   - then, whatever the rules say, no write to the mandatory names (mandatory-names.h) at any
  *     depth below a write root (an allowWrite pattern), existing or not, nor to the protected
  *     paths (the settings files).
  * For literal paths this is the Linux mount planner's longest-prefix rule (mount-plan.c).
- * Seatbelt lets the last matching rule win, so the generator emits the rules sorted by rank.
+ * Seatbelt lets the last matching rule win, so the generator emits the rules sorted by depth.
  *
  * Renames: a denied path could escape its rule by being renamed, or by renaming a directory
- * above it. Unlinking (which renaming needs) is refused for every path a deny rule matches, for
- * every literal ancestor of it (up to, not including, "/"), and for the directories that match a
- * glob prefix of the pattern. Prefixes that contain "**" are used for denyRead rules only: a
- * denyWrite or mandatory pattern still covers a moved file's old place, so moving it can only
- * take it away, not let anyone write it there, while a denyRead file moved to a readable place
- * could be read.
+ * above it. Unlinking (which renaming needs) is refused for every path a deny rule matches, and
+ * for every directory that a proper prefix of its pattern matches: the literal ancestors (up
+ * to, not including, "/"), and for the components P, "**", ".git", "hooks" the directories
+ * that P, "**", ".git" match too. A prefix that ends in "**" matches every directory below it;
+ * it is used for denyRead rules only (a file hidden by P, "**", "*.pem" must not be carried to
+ * a readable place with its directory, so no directory below P can be renamed), not for
+ * denyWrite and mandatory patterns: moving a directory within the tree keeps what it holds
+ * covered, and the mandatory patterns cover every write root alike.
  *
  * Network: outbound only to srt's proxy ports on localhost (none: no network at all); Unix
  * sockets only at allowUnixSockets paths, or all with allowAllUnixSockets; allowLocalBinding
