@@ -420,8 +420,101 @@ static void test_structure(void)
 	free(out), free(reason);
 }
 
+/* A fake realpath: /tmp and /var are links to /private/... as on macOS; "/e" fails. */
+static int fake_canonical(const char *abs, char **ret)
+{
+	static const char *const links[] = {"/tmp", "/var"};
+
+	if (strcmp(abs, "/e") == 0)
+		return -EACCES;
+	for (size_t i = 0; i < ELEMENTSOF(links); i++) {
+		size_t n = strlen(links[i]);
+		if (strncmp(abs, links[i], n) == 0 && (abs[n] == '\0' || abs[n] == '/'))
+			return asprintf(ret, "/private%s", abs) < 0 ? -ENOMEM : 0;
+	}
+	if (strcmp(abs, "/Users/alice/ln") == 0)
+		return (*ret = strdup("/Volumes/x*y")) ? 0 : -ENOMEM;
+	return (*ret = strdup(abs)) ? 0 : -ENOMEM;
+}
+
+static void test_from_settings(void)
+{
+	const char *json =
+		"{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[],"
+		"\"allowUnixSockets\":[\"/var/run/x.sock\"]},"
+		"\"filesystem\":{\"denyRead\":[\"/tmp/**/*.pem\",\"~/ln/a?\",\"/\",\"/**\"],"
+		"\"allowWrite\":[\"/tmp\",\"sub/\\\\*lit\"],\"denyWrite\":[\"/e\"]}}";
+	struct srt_settings *s = NULL;
+	struct seatbelt_rules *rules = NULL;
+	struct seatbelt_params p = {0};
+	srt_error *err = NULL;
+	char *reason = NULL;
+
+	is_int(settings_parse(json, strlen(json), "t", &s, &err), 0, "settings parse");
+	if (!s) {
+		srt_error_free(err);
+		return;
+	}
+	/* "/e" cannot be resolved: the error goes up */
+	is_int(seatbelt_rules_from_settings(s, HOME, CWD, NULL, fake_canonical, &rules, &reason),
+	       -EACCES, "a path that cannot be resolved is an error");
+	free(reason);
+	reason = NULL;
+	strv_free(s->deny_write);
+	s->deny_write = NULL;
+	strv_push(&s->deny_write, "/ok");
+	is_int(seatbelt_rules_from_settings(s, HOME, CWD, "/tmp/srt-1", fake_canonical, &rules,
+					    &reason),
+	       0, "rules from settings (%s)", reason ? reason : "-");
+	if (rules) {
+		seatbelt_rules_params(rules, &p);
+		is_str(p.rules[0].pattern, "/private/tmp/**/*.pem", "glob: literal prefix resolved");
+		is_str(p.rules[1].pattern, "/Volumes/x\\*y/a?",
+		       "resolved prefix with a '*' escaped, the glob part kept");
+		is_str(p.rules[2].pattern, "/", "the root stays the root");
+		is_str(p.rules[3].pattern, "/**", "a pattern without literal prefix is kept");
+		is_str(p.rules[4].pattern, "/private/tmp", "literal resolved");
+		is_str(p.rules[5].pattern, CWD "/sub/\\*lit", "relative, escaped star kept");
+		is_str(p.rules[6].pattern, "/ok", "denyWrite");
+		is_str(p.rules[7].pattern, HOME "/.npm/_logs", "default write path");
+		is_str(p.rules[9].pattern, "/private/tmp/srt-1", "TMPDIR a write root");
+		is_int(p.n_rules, 10, "ten rules");
+		is_str(p.unix_sockets[0], "/private/var/run/x.sock", "unix socket resolved");
+	}
+	seatbelt_rules_free(rules);
+	free(reason);
+	settings_free(s);
+}
+
+static void test_argv(void)
+{
+	char *cmd[] = {"-rf", "a b", NULL};
+	const char **v = seatbelt_exec_argv("(version 1)", cmd);
+
+	ok(v && strcmp(v[0], "/usr/bin/sandbox-exec") == 0 && strcmp(v[1], "-p") == 0 &&
+		   strcmp(v[2], "(version 1)") == 0 && strcmp(v[3], "--") == 0 &&
+		   strcmp(v[4], "-rf") == 0 && strcmp(v[5], "a b") == 0 && v[6] == NULL,
+	   "sandbox-exec -p PROFILE -- ARGV, a leading '-' protected by '--'");
+	free(v);
+
+	char **l = seatbelt_log_argv(UINT64_C(0xab));
+	ok(l && strv_length(l) == 6 && strcmp(l[0], "/usr/bin/log") == 0 &&
+		   strcmp(l[1], "stream") == 0 && strcmp(l[3], "compact") == 0,
+	   "log stream --style compact");
+	is_str(l ? l[5] : NULL, "eventMessage CONTAINS \"srt_00000000000000ab_\"",
+	       "the predicate selects this session's tags");
+	strv_free(l);
+
+	char tag[SEATBELT_TAG_MAX + 1];
+	is_int(seatbelt_tag(UINT64_MAX, UINT64_MAX, tag, sizeof(tag)), 0, "largest tag fits");
+	is_str(tag, "srt_ffffffffffffffff_18446744073709551615", "tag format");
+	is_int(seatbelt_tag(1, 1, tag, 8), -ENOSPC, "short buffer refused");
+}
+
 int main(void)
 {
+	test_from_settings();
+	test_argv();
 	test_golden("default");
 	test_golden("typical");
 	test_golden("globs");

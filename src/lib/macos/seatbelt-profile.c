@@ -919,3 +919,40 @@ fail:
 	seatbelt_rules_free(res);
 	return r;
 }
+
+const char **seatbelt_exec_argv(const char *profile, char *const *argv)
+{
+	size_t n = strv_length(argv);
+	const char **v = calloc(n + 5, sizeof(char *));
+
+	if (!v)
+		return NULL;
+	v[0] = SEATBELT_EXEC;
+	v[1] = "-p";
+	v[2] = profile;
+	v[3] = "--";
+	for (size_t i = 0; i < n; i++)
+		v[4 + i] = argv[i];
+	return v;
+}
+
+char **seatbelt_log_argv(uint64_t session)
+{
+	char tag[SEATBELT_TAG_MAX + 1], *pred = NULL;
+	char **v = NULL;
+	size_t n;
+
+	if (seatbelt_tag(session, 0, tag, sizeof(tag)) < 0)
+		return NULL;
+	n = strlen(tag);
+	tag[n - 1] = '\0'; /* "srt_<hex>_": every child of the session */
+	if (asprintf(&pred, "eventMessage CONTAINS \"%s\"", tag) < 0)
+		return NULL;
+	if (strv_push(&v, SEATBELT_LOG) < 0 || strv_push(&v, "stream") < 0 ||
+	    strv_push(&v, "--style") < 0 || strv_push(&v, "compact") < 0 ||
+	    strv_push(&v, "--predicate") < 0 || strv_consume(&v, pred) < 0) {
+		free(pred);
+		return strv_free(v);
+	}
+	return v;
+}

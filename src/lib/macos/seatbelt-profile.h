@@ -103,3 +103,14 @@ int seatbelt_rules_from_settings(const struct srt_settings *s, const char *home,
 /* Fills p from r (pointers into r; the ports, tag and network fields are the caller's). */
 void seatbelt_rules_params(const struct seatbelt_rules *r, struct seatbelt_params *p);
 struct seatbelt_rules *seatbelt_rules_free(struct seatbelt_rules *r);
+
+/* The sandbox-exec command line: SEATBELT_EXEC "-p" PROFILE "--" ARGV... ("--" so that a
+ * command starting with '-' is not read as an option). The strings are borrowed; free the
+ * array only. NULL on ENOMEM. */
+#define SEATBELT_EXEC "/usr/bin/sandbox-exec"
+const char **seatbelt_exec_argv(const char *profile, char *const *argv);
+
+/* The log monitor's command line: SEATBELT_LOG "stream" "--style" "compact" "--predicate"
+ * 'eventMessage CONTAINS "srt_<16 hex>_"' (this session's tags). Free with strv_free(). */
+#define SEATBELT_LOG "/usr/bin/log"
+char **seatbelt_log_argv(uint64_t session);
