@@ -354,13 +354,13 @@ static const char prologue[] =
 	"  (sysctl-name \"sysctl.proc_cputype\")\n"
 	"  (sysctl-name \"vm.loadavg\"))\n"
 	"\n"
-	"; Device files every command may use.\n"
+	"; Device files every command may use. No ioctl on terminals: TIOCSTI on the caller's\n"
+	"; terminal would type into the caller's shell (allowPty opens them; see docs/macos.md).\n"
 	"(allow file-ioctl\n"
 	"  (literal \"/dev/null\")\n"
 	"  (literal \"/dev/zero\")\n"
 	"  (literal \"/dev/random\")\n"
 	"  (literal \"/dev/urandom\")\n"
-	"  (literal \"/dev/tty\")\n"
 	"  (literal \"/dev/dtracehelper\"))\n";
 
 static const char device_writes[] =
@@ -378,6 +378,7 @@ static const char pty_rules[] = "\n"
 				"(allow pseudo-tty)\n"
 				"(allow file-ioctl file-read* file-write*\n"
 				"  (literal \"/dev/ptmx\")\n"
+				"  (literal \"/dev/tty\")\n"
 				"  (regex \"^/dev/ttys[0-9]+$\"))\n";
 
 /* The mandatory patterns of one write root W: W, then "**", then each protected name. */
