@@ -32,28 +32,28 @@
 
 /* synthesised */
 static const char stream[] =
-	"Filtering the log data using \"eventMessage CONTAINS \\\"srt_00000000000000ab_\\\"\"\n"
-	"Timestamp               Ty Process[PID:TID]\n"
-	"2026-03-02 09:14:03.481 E  kernel[0:2f1c] (Sandbox) Sandbox: curl(51234) deny(1) "
-	"network-outbound 93.184.216.34:443 " TAG "_7\n"
-	"2026-03-02 09:14:03.502 E  kernel[0:2f1c] (Sandbox) Sandbox: bash(51230) deny(1) "
-	"file-write-create /Users/alice/proj/.git/hooks/pre-commit " TAG "_7\n"
-	"2026-03-02 09:14:03.519 E  kernel[0:2f1d] (Sandbox) Sandbox: Code Helper (Renderer)(812) "
-	"deny(2) file-read-data /Users/alice/.ssh/id ed25519 " TAG "_8\n"
-	"2026-03-02 09:14:03.533 E  kernel[0:2f1d] (Sandbox) Sandbox: node(4410) deny(1) "
-	"network-outbound /private/var/run/docker.sock\n"
-	"  " TAG "_9\n"
-	"2026-03-02 09:14:03.540 E  kernel[0:2f1d] (Sandbox) Sandbox: python3(4411) deny(1) "
-	"mach-lookup com.apple.coreservices.appleevents " TAG "_9\n"
-	"2026-03-02 09:14:03.541 E  kernel[0:2f1d] (Sandbox) Sandbox: other(99) deny(1) "
-	"file-read-data /etc/x srt_00000000000000cd_1\n"
-	"2026-03-02 09:14:03.542 E  kernel[0:2f1d] (Sandbox) Sandbox: untagged(98) deny(1) "
-	"file-read-data /etc/y\n"
-	"2026-03-02 09:14:03.543 Df kernel[0:2f1d] (Sandbox) some unrelated message\n"
-	"2026-03-02 09:14:03.550 E  kernel[0:2f1d] (Sandbox) Sandbox: ls(4412) deny(1) "
-	"process-info-pidinfo " TAG "_10\n"
-	"2026-03-02 09:14:03.551 E  kernel[0:2f1d] (Sandbox) Sandbox: sh(4413) deny(1) "
-	"file-write-unlink /Users/alice/proj " TAG "_10\r\n";
+    "Filtering the log data using \"eventMessage CONTAINS \\\"srt_00000000000000ab_\\\"\"\n"
+    "Timestamp               Ty Process[PID:TID]\n"
+    "2026-03-02 09:14:03.481 E  kernel[0:2f1c] (Sandbox) Sandbox: curl(51234) deny(1) "
+    "network-outbound 93.184.216.34:443 " TAG "_7\n"
+    "2026-03-02 09:14:03.502 E  kernel[0:2f1c] (Sandbox) Sandbox: bash(51230) deny(1) "
+    "file-write-create /Users/alice/proj/.git/hooks/pre-commit " TAG "_7\n"
+    "2026-03-02 09:14:03.519 E  kernel[0:2f1d] (Sandbox) Sandbox: Code Helper (Renderer)(812) "
+    "deny(2) file-read-data /Users/alice/.ssh/id ed25519 " TAG "_8\n"
+    "2026-03-02 09:14:03.533 E  kernel[0:2f1d] (Sandbox) Sandbox: node(4410) deny(1) "
+    "network-outbound /private/var/run/docker.sock\n"
+    "  " TAG "_9\n"
+    "2026-03-02 09:14:03.540 E  kernel[0:2f1d] (Sandbox) Sandbox: python3(4411) deny(1) "
+    "mach-lookup com.apple.coreservices.appleevents " TAG "_9\n"
+    "2026-03-02 09:14:03.541 E  kernel[0:2f1d] (Sandbox) Sandbox: other(99) deny(1) "
+    "file-read-data /etc/x srt_00000000000000cd_1\n"
+    "2026-03-02 09:14:03.542 E  kernel[0:2f1d] (Sandbox) Sandbox: untagged(98) deny(1) "
+    "file-read-data /etc/y\n"
+    "2026-03-02 09:14:03.543 Df kernel[0:2f1d] (Sandbox) some unrelated message\n"
+    "2026-03-02 09:14:03.550 E  kernel[0:2f1d] (Sandbox) Sandbox: ls(4412) deny(1) "
+    "process-info-pidinfo " TAG "_10\n"
+    "2026-03-02 09:14:03.551 E  kernel[0:2f1d] (Sandbox) Sandbox: sh(4413) deny(1) "
+    "file-write-unlink /Users/alice/proj " TAG "_10\r\n";
 
 struct got {
 	struct sblog_event ev[32];
@@ -105,7 +105,7 @@ static void test_whole_and_split(void)
 	check_events(&whole, "one read");
 	is_int(m.untagged, 2, "the untagged report and the other session's are dropped, counted");
 	is_int(m.skipped, 3, "the two header lines and the unrelated line skipped (%llu)",
-	   (unsigned long long)m.skipped);
+	       (unsigned long long)m.skipped);
 
 	/* every split point: the same events (reference B11 lost split lines) */
 	size_t bad = 0;
@@ -135,8 +135,7 @@ static void test_lines_limits(void)
 	struct got g = {0};
 	struct sblog_monitor m;
 	char *big = malloc(SBLOG_LINE_MAX + 100);
-	static const char ok_line[] =
-		"Sandbox: a(1) deny(1) file-read-data /x " TAG "_1\n";
+	static const char ok_line[] = "Sandbox: a(1) deny(1) file-read-data /x " TAG "_1\n";
 
 	memset(big, 'A', SBLOG_LINE_MAX + 99);
 	big[SBLOG_LINE_MAX + 99] = '\n';
@@ -231,8 +230,8 @@ static void test_kinds_and_store(void)
 	is_int(vstore_new(0, &vs), 0, "store");
 	sblog_monitor_init(&m, SESSION, sblog_record_violation, vs);
 	static const char more[] =
-		"Sandbox: x(5) deny(1) mach-lookup com.apple.diagnosticd " TAG "_7\n"
-		"Sandbox: evil\x1b]0;pwned\x07(5) deny(1) file-read-data /a\x1b[2J " TAG "_7\n";
+	    "Sandbox: x(5) deny(1) mach-lookup com.apple.diagnosticd " TAG "_7\n"
+	    "Sandbox: evil\x1b]0;pwned\x07(5) deny(1) file-read-data /a\x1b[2J " TAG "_7\n";
 	sblog_monitor_feed(&m, stream, sizeof(stream) - 1);
 	sblog_monitor_feed(&m, more, sizeof(more) - 1);
 	sblog_monitor_finish(&m);
@@ -242,7 +241,8 @@ static void test_kinds_and_store(void)
 		is_int(v[0].kind, SRT_VIOLATION_NETWORK, "network-outbound to an address: NETWORK");
 		is_int(v[1].kind, SRT_VIOLATION_FILE_WRITE, "file-write-create: FILE_WRITE");
 		is_int(v[2].kind, SRT_VIOLATION_FILE_READ, "file-read-data: FILE_READ");
-		is_int(v[3].kind, SRT_VIOLATION_UNIX_SOCKET, "network-outbound to a path: UNIX_SOCKET");
+		is_int(v[3].kind, SRT_VIOLATION_UNIX_SOCKET,
+		       "network-outbound to a path: UNIX_SOCKET");
 		is_int(v[4].kind, SRT_VIOLATION_SYSCALL, "mach-lookup: SYSCALL");
 		is_int(vstore_total(vs, 7), 3, "child 7 has its three (the noise not counted)");
 		ok(strchr(v[7].command, '\x1b') == NULL && strchr(v[7].target, '\x1b') == NULL,

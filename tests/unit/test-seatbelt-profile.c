@@ -153,8 +153,8 @@ static bool profile_well_formed(const char *t)
 static void test_escaping(void)
 {
 	static const char *const hostile[] = {
-	    "/tmp/a\"b",   "/tmp/a\\\\b",  "/tmp/(x)",	  "/tmp/x)(deny default)(allow",
-	    "/tmp/a;b",	   "/tmp/.^$+{}|", "/tmp/\\*\\?", "/tmp/\\[x]",
+	    "/tmp/a\"b",	"/tmp/a\\\\b",	 "/tmp/(x)",	"/tmp/x)(deny default)(allow",
+	    "/tmp/a;b",		"/tmp/.^$+{}|",	 "/tmp/\\*\\?", "/tmp/\\[x]",
 	    "/tmp/caf\xc3\xa9", "/tmp/\"\\\\\"",
 	};
 	for (size_t i = 0; i < ELEMENTSOF(hostile); i++) {
@@ -238,10 +238,10 @@ static void test_regex_text(void)
  * locale) and path_glob_match() agree, in exact and cover mode. */
 static void test_regex_agrees(void)
 {
-	static const char *const comps[] = {"a", "b", "ab", "*", "a*", "*b", "?", "[ab]", "[!a]",
-					    "**", ".x", "a.b", "x+", "[a-c]*", "\\*"};
-	static const char *const names[] = {"a", "b", "ab", "ba", "abb", ".x", "a.b", "axb", "x+",
-					    "xx", "c", "*", "aab"};
+	static const char *const comps[] = {"a",    "b",  "ab", "*",   "a*", "*b",     "?",  "[ab]",
+					    "[!a]", "**", ".x", "a.b", "x+", "[a-c]*", "\\*"};
+	static const char *const names[] = {"a",   "b",	 "ab", "ba", "abb", ".x", "a.b",
+					    "axb", "x+", "xx", "c",  "*",   "aab"};
 	unsigned seed = 12345;
 	size_t checked = 0, bad = 0;
 
@@ -311,7 +311,8 @@ static void test_regex_agrees(void)
 		}
 		path_glob_free(g);
 	}
-	ok(checked > 10000 && bad == 0, "regex and path_glob_match agree on %zu random cases", checked);
+	ok(checked > 10000 && bad == 0, "regex and path_glob_match agree on %zu random cases",
+	   checked);
 }
 
 static void test_refusals(void)
@@ -352,7 +353,9 @@ static void test_refusals(void)
 	free(out), free(reason);
 
 	/* settings: "." or ".." after a glob */
-	const char *json = "{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[]},\"filesystem\":{\"denyRead\":[\"/tmp/*/../x\"],\"allowWrite\":[],\"denyWrite\":[]}}";
+	const char *json =
+	    "{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[]},\"filesystem\":{"
+	    "\"denyRead\":[\"/tmp/*/../x\"],\"allowWrite\":[],\"denyWrite\":[]}}";
 	out = NULL, reason = NULL;
 	is_int(profile_for(json, &out, &reason), -EINVAL, "'..' after a glob is refused");
 	like_str(reason, "'.' or '..' after a glob", "with a reason");
@@ -398,7 +401,10 @@ static void test_structure(void)
 	    {SB_ALLOW_WRITE, "/w"},
 	    {SB_DENY_READ, "/w/secret"},
 	};
-	struct seatbelt_params p = {.rules = rules, .n_rules = 2, .tag = TAG, .http_port = 40001,
+	struct seatbelt_params p = {.rules = rules,
+				    .n_rules = 2,
+				    .tag = TAG,
+				    .http_port = 40001,
 				    .allow_local_binding = true};
 	char *out = NULL, *reason = NULL;
 
@@ -411,11 +417,12 @@ static void test_structure(void)
 	ok(out && !strstr(out, "(allow network*"), "never a blanket network allow");
 	like_str(out, "(deny file-write* (regex \"^/w(/[^/]+)*/\\\\.bashrc(/.*)?$\")",
 		 "mandatory .bashrc at any depth below the write root");
-	like_str(out, "(deny file-write-unlink (literal \"/w\")", "the write root cannot be renamed");
+	like_str(out, "(deny file-write-unlink (literal \"/w\")",
+		 "the write root cannot be renamed");
 	like_str(out, "(deny file-write-unlink (literal \"/w/secret\")",
 		 "a denyRead path cannot be renamed");
 	ok(out && strstr(out, "(allow file-write* (subpath \"/w\"))") <
-			  strstr(out, "(deny file-write* (subpath \"/w/secret\")"),
+		      strstr(out, "(deny file-write* (subpath \"/w/secret\")"),
 	   "the deeper deny comes after the write root");
 	free(out), free(reason);
 }
@@ -440,10 +447,10 @@ static int fake_canonical(const char *abs, char **ret)
 static void test_from_settings(void)
 {
 	const char *json =
-		"{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[],"
-		"\"allowUnixSockets\":[\"/var/run/x.sock\"]},"
-		"\"filesystem\":{\"denyRead\":[\"/tmp/**/*.pem\",\"~/ln/a?\",\"/\",\"/**\"],"
-		"\"allowWrite\":[\"/tmp\",\"sub/\\\\*lit\"],\"denyWrite\":[\"/e\"]}}";
+	    "{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[],"
+	    "\"allowUnixSockets\":[\"/var/run/x.sock\"]},"
+	    "\"filesystem\":{\"denyRead\":[\"/tmp/**/*.pem\",\"~/ln/a?\",\"/\",\"/**\"],"
+	    "\"allowWrite\":[\"/tmp\",\"sub/\\\\*lit\"],\"denyWrite\":[\"/e\"]}}";
 	struct srt_settings *s = NULL;
 	struct seatbelt_rules *rules = NULL;
 	struct seatbelt_params p = {0};
@@ -468,7 +475,8 @@ static void test_from_settings(void)
 	       0, "rules from settings (%s)", reason ? reason : "-");
 	if (rules) {
 		seatbelt_rules_params(rules, &p);
-		is_str(p.rules[0].pattern, "/private/tmp/**/*.pem", "glob: literal prefix resolved");
+		is_str(p.rules[0].pattern, "/private/tmp/**/*.pem",
+		       "glob: literal prefix resolved");
 		is_str(p.rules[1].pattern, "/Volumes/x\\*y/a?",
 		       "resolved prefix with a '*' escaped, the glob part kept");
 		is_str(p.rules[2].pattern, "/", "the root stays the root");
@@ -492,14 +500,14 @@ static void test_argv(void)
 	const char **v = seatbelt_exec_argv("(version 1)", cmd);
 
 	ok(v && strcmp(v[0], "/usr/bin/sandbox-exec") == 0 && strcmp(v[1], "-p") == 0 &&
-		   strcmp(v[2], "(version 1)") == 0 && strcmp(v[3], "--") == 0 &&
-		   strcmp(v[4], "-rf") == 0 && strcmp(v[5], "a b") == 0 && v[6] == NULL,
+	       strcmp(v[2], "(version 1)") == 0 && strcmp(v[3], "--") == 0 &&
+	       strcmp(v[4], "-rf") == 0 && strcmp(v[5], "a b") == 0 && v[6] == NULL,
 	   "sandbox-exec -p PROFILE -- ARGV, a leading '-' protected by '--'");
 	free(v);
 
 	char **l = seatbelt_log_argv(UINT64_C(0xab));
 	ok(l && strv_length(l) == 6 && strcmp(l[0], "/usr/bin/log") == 0 &&
-		   strcmp(l[1], "stream") == 0 && strcmp(l[3], "compact") == 0,
+	       strcmp(l[1], "stream") == 0 && strcmp(l[3], "compact") == 0,
 	   "log stream --style compact");
 	is_str(l ? l[5] : NULL, "eventMessage CONTAINS \"srt_00000000000000ab_\"",
 	       "the predicate selects this session's tags");

@@ -316,7 +316,7 @@ static bool oracle_mandatory(const struct orule *rs, size_t n, bool allow_git_co
 
 static bool is_device(const char *p)
 {
-	static const char *const dev[] = {"/dev/null", "/dev/zero",   "/dev/tty",
+	static const char *const dev[] = {"/dev/null",	       "/dev/zero",   "/dev/tty",
 					  "/dev/dtracehelper", "/dev/stdout", "/dev/stderr"};
 	for (size_t i = 0; i < ELEMENTSOF(dev); i++)
 		if (strcmp(p, dev[i]) == 0)
@@ -332,10 +332,10 @@ static bool is_device(const char *p)
 static void oracle(const struct orule *rs, size_t n, bool allow_git_config, const char *path,
 		   bool *ret_read, bool *ret_write)
 {
-	static const int read_tie[] = {[SB_ALLOW_WRITE] = 0, [SB_DENY_READ] = 1,
-				       [SB_ALLOW_READ] = 2, [SB_DENY_WRITE] = -1};
-	static const int write_tie[] = {[SB_ALLOW_WRITE] = 0, [SB_DENY_READ] = 1,
-					[SB_DENY_WRITE] = 1, [SB_ALLOW_READ] = -1};
+	static const int read_tie[] = {
+	    [SB_ALLOW_WRITE] = 0, [SB_DENY_READ] = 1, [SB_ALLOW_READ] = 2, [SB_DENY_WRITE] = -1};
+	static const int write_tie[] = {
+	    [SB_ALLOW_WRITE] = 0, [SB_DENY_READ] = 1, [SB_DENY_WRITE] = 1, [SB_ALLOW_READ] = -1};
 	const struct orule *br = NULL, *bw = NULL;
 
 	for (size_t i = 0; i < n; i++) {
@@ -350,8 +350,9 @@ static void oracle(const struct orule *rs, size_t n, bool allow_git_config, cons
 			bw = &rs[i];
 	}
 	*ret_read = !br || br->kind != SB_DENY_READ;
-	*ret_write = bw ? bw->kind == SB_ALLOW_WRITE && !oracle_mandatory(rs, n, allow_git_config, path)
-			: is_device(path);
+	*ret_write =
+	    bw ? bw->kind == SB_ALLOW_WRITE && !oracle_mandatory(rs, n, allow_git_config, path)
+	       : is_device(path);
 }
 
 /* ---- the table ---- */
@@ -418,8 +419,8 @@ static void run_set(struct set *st)
 			       c->path);
 		if (orr != c->read || ow != c->write || er != c->read || ew != c->write) {
 			printf("# set %s, %s: table %c%c, oracle %c%c, profile %c%c\n", st->name,
-			       c->path, c->read ? 'r' : '-', c->write ? 'w' : '-',
-			       orr ? 'r' : '-', ow ? 'w' : '-', er ? 'r' : '-', ew ? 'w' : '-');
+			       c->path, c->read ? 'r' : '-', c->write ? 'w' : '-', orr ? 'r' : '-',
+			       ow ? 'w' : '-', er ? 'r' : '-', ew ? 'w' : '-');
 			bad++;
 		}
 		total_checks++;
@@ -534,7 +535,8 @@ int main(void)
 			*sp = '\0';
 			o->kind = kind_of(line + 5);
 			o->pattern = strdup(sp + 1);
-			if (o->kind == _SB_KIND_MAX || path_glob_compile(o->pattern, &o->g, &why) < 0) {
+			if (o->kind == _SB_KIND_MAX ||
+			    path_glob_compile(o->pattern, &o->g, &why) < 0) {
 				printf("# %s\n", why ? why : "bad kind");
 				goto bad_line;
 			}

@@ -31,10 +31,10 @@
 
 #include "srt/srt.h"
 
-#define SBLOG_LINE_MAX 16384	/* bytes of one log line */
-#define SBLOG_PROCESS_MAX 256	/* bytes of a process name kept */
-#define SBLOG_OPERATION_MAX 64	/* bytes of an operation name */
-#define SBLOG_TARGET_MAX 4096	/* bytes of a target kept (longer is cut) */
+#define SBLOG_LINE_MAX 16384   /* bytes of one log line */
+#define SBLOG_PROCESS_MAX 256  /* bytes of a process name kept */
+#define SBLOG_OPERATION_MAX 64 /* bytes of an operation name */
+#define SBLOG_TARGET_MAX 4096  /* bytes of a target kept (longer is cut) */
 
 struct sblog_event {
 	char process[SBLOG_PROCESS_MAX];

@@ -92,8 +92,9 @@ static int put_members(struct buf *out, const uint64_t *bits, bool want, const c
 			continue;
 		}
 		if (c < 0x20 || c == 0x7f || c == '[' || c == ']' || c == '\\' || c == '^') {
-			*reason = "a class holding a control character, '[', ']', '\\' or '^' cannot "
-				  "be expressed faithfully in a Seatbelt regex";
+			*reason =
+			    "a class holding a control character, '[', ']', '\\' or '^' cannot "
+			    "be expressed faithfully in a Seatbelt regex";
 			return -EINVAL;
 		}
 		if (c == '-') {
@@ -102,8 +103,8 @@ static int put_members(struct buf *out, const uint64_t *bits, bool want, const c
 			continue;
 		}
 		unsigned end = c;
-		bool alnum_run = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-				 (c >= 'a' && c <= 'z');
+		bool alnum_run =
+		    (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 		if (alnum_run) {
 			unsigned top = c <= '9' ? '9' : c <= 'Z' ? 'Z' : 'z';
 			while (end + 1 <= top && has(bits, end + 1) == want)
@@ -141,8 +142,9 @@ static int put_class(struct buf *out, const uint64_t *bits, const char **reason)
 			r = put_members(out, bits, false, reason);
 		return r < 0 ? r : buf_puts(out, "]");
 	}
-	*reason = "a class taking some but not all bytes >= 0x80 cannot be expressed faithfully in a "
-		  "Seatbelt regex";
+	*reason =
+	    "a class taking some but not all bytes >= 0x80 cannot be expressed faithfully in a "
+	    "Seatbelt regex";
 	return -EINVAL;
 }
 
@@ -194,7 +196,8 @@ int sbpl_glob_regex(const struct path_glob *g, size_t n_comps, bool cover, struc
 
 		if (k == PATH_GLOB_COMP_TREE) {
 			/* "**" followed by "**" is one "**" */
-			if (!(out->len >= 9 && memcmp(out->data + out->len - 9, "(/[^/]+)*", 9) == 0))
+			if (!(out->len >= 9 &&
+			      memcmp(out->data + out->len - 9, "(/[^/]+)*", 9) == 0))
 				r = buf_puts(out, "(/[^/]+)*");
 			continue;
 		}

@@ -34,7 +34,7 @@ static int macos_probe(char **ret_reason)
 		int r = -errno;
 		if (ret_reason)
 			*ret_reason = strdup(SEATBELT_EXEC " is not available: srt needs macOS's "
-						      "built-in Seatbelt sandbox");
+							   "built-in Seatbelt sandbox");
 		return r;
 	}
 	return 0;
@@ -48,8 +48,8 @@ static int canonical(const char *abs, char **ret)
 	return path_canonical(abs, ret, &t);
 }
 
-static int spawn_with(const char *path, char *const argv[], char *const envp[],
-		      const int fds[3], pid_t *ret_pid)
+static int spawn_with(const char *path, char *const argv[], char *const envp[], const int fds[3],
+		      pid_t *ret_pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -102,8 +102,8 @@ static int macos_spawn(const struct backend_spawn *s, pid_t *ret_pid, char **ret
 	r = seatbelt_tag(s->session, s->child, tag, sizeof(tag));
 	if (r < 0)
 		return r;
-	r = seatbelt_rules_from_settings(s->settings, s->home, s->cwd, s->tmpdir, canonical,
-					 &rules, ret_reason);
+	r = seatbelt_rules_from_settings(s->settings, s->home, s->cwd, s->tmpdir, canonical, &rules,
+					 ret_reason);
 	if (r < 0)
 		return r;
 	seatbelt_rules_params(rules, &p);
@@ -211,9 +211,9 @@ static void macos_monitor_stop(struct backend_monitor *m)
 }
 
 const struct backend_ops backend_macos = {
-	.name = "macos-seatbelt",
-	.probe = macos_probe,
-	.spawn = macos_spawn,
-	.monitor_start = macos_monitor_start,
-	.monitor_stop = macos_monitor_stop,
+    .name = "macos-seatbelt",
+    .probe = macos_probe,
+    .spawn = macos_spawn,
+    .monitor_start = macos_monitor_start,
+    .monitor_stop = macos_monitor_stop,
 };

@@ -67,7 +67,7 @@ static int fail(char **ret_reason, int err, const char *what, const char *patter
 		goto oom;
 	for (const unsigned char *p = (const unsigned char *)(pattern ? pattern : ""); *p; p++) {
 		int r = *p >= 0x20 && *p < 0x7f && *p != '\\' ? buf_append(&b, p, 1)
-							       : buf_printf(&b, "\\x%02x", *p);
+							      : buf_printf(&b, "\\x%02x", *p);
 		if (r < 0)
 			goto oom;
 	}
@@ -91,10 +91,7 @@ struct compiled {
 	bool never;   /* a component no name can match: the rule matches nothing */
 };
 
-static void compiled_clear(struct compiled *c)
-{
-	c->g = path_glob_free(c->g);
-}
+static void compiled_clear(struct compiled *c) { c->g = path_glob_free(c->g); }
 
 static int compile_rule(struct compiled *c, enum sb_kind kind, const char *what,
 			const char *pattern, size_t index, char **ret_reason)
@@ -261,8 +258,8 @@ static int put_section(struct buf *b, const struct compiled *cs, size_t n, const
  * directories that a proper prefix of the pattern matches (a prefix ending in "**", which
  * matches every directory below it, only with all_prefixes) and, with self, the pattern's own
  * matches (not needed for rules emitted after every allow, which cover them already). */
-static int collect_move_blocks(char ***set, const struct compiled *c, bool all_prefixes,
-			       bool self, char **ret_reason)
+static int collect_move_blocks(char ***set, const struct compiled *c, bool all_prefixes, bool self,
+			       char **ret_reason)
 {
 	bool glob = false;
 	int r;
@@ -302,76 +299,75 @@ static int str_cmp(const void *a, const void *b)
 }
 
 static const char prologue[] =
-	"; Processes: run programs, and see and signal only this sandbox's own processes.\n"
-	"(allow process-exec)\n"
-	"(allow process-fork)\n"
-	"(allow process-info* (target same-sandbox))\n"
-	"(allow signal (target same-sandbox))\n"
-	"(allow mach-priv-task-port (target same-sandbox))\n"
-	"\n"
-	"; System services an ordinary command needs: name lookups (users, groups), logging,\n"
-	"; notifications, certificate trust for TLS, temporary-directory lookup, fonts.\n"
-	"(allow user-preference-read)\n"
-	"(allow mach-lookup\n"
-	"  (global-name \"com.apple.bsd.dirhelper\")\n"
-	"  (global-name \"com.apple.system.opendirectoryd.libinfo\")\n"
-	"  (global-name \"com.apple.system.opendirectoryd.membership\")\n"
-	"  (global-name \"com.apple.system.logger\")\n"
-	"  (global-name \"com.apple.logd\")\n"
-	"  (global-name \"com.apple.system.notification_center\")\n"
-	"  (global-name \"com.apple.distributed_notifications@Uv3\")\n"
-	"  (global-name \"com.apple.trustd.agent\")\n"
-	"  (global-name \"com.apple.SecurityServer\")\n"
-	"  (global-name \"com.apple.securityd.xpc\")\n"
-	"  (global-name \"com.apple.coreservices.launchservicesd\")\n"
-	"  (global-name \"com.apple.lsd.mapdb\")\n"
-	"  (global-name \"com.apple.fonts\")\n"
-	"  (global-name \"com.apple.FontObjectsServer\")\n"
-	"  (global-name \"com.apple.PowerManagement.control\"))\n"
-	"(allow ipc-posix-shm)\n"
-	"(allow ipc-posix-sem)\n"
-	"(allow iokit-get-properties)\n"
-	"(allow sysctl-read\n"
-	"  (sysctl-name-prefix \"hw.\")\n"
-	"  (sysctl-name-prefix \"machdep.cpu.\")\n"
-	"  (sysctl-name-prefix \"kern.proc.pid.\")\n"
-	"  (sysctl-name \"kern.argmax\")\n"
-	"  (sysctl-name \"kern.hostname\")\n"
-	"  (sysctl-name \"kern.maxfiles\")\n"
-	"  (sysctl-name \"kern.maxfilesperproc\")\n"
-	"  (sysctl-name \"kern.maxproc\")\n"
-	"  (sysctl-name \"kern.ngroups\")\n"
-	"  (sysctl-name \"kern.osproductversion\")\n"
-	"  (sysctl-name \"kern.osrelease\")\n"
-	"  (sysctl-name \"kern.ostype\")\n"
-	"  (sysctl-name \"kern.osversion\")\n"
-	"  (sysctl-name \"kern.osvariant_status\")\n"
-	"  (sysctl-name \"kern.secure_kernel\")\n"
-	"  (sysctl-name \"kern.usrstack64\")\n"
-	"  (sysctl-name \"kern.version\")\n"
-	"  (sysctl-name \"machdep.ptrauth_enabled\")\n"
-	"  (sysctl-name \"security.mac.lockdown_mode_state\")\n"
-	"  (sysctl-name \"sysctl.proc_cputype\")\n"
-	"  (sysctl-name \"vm.loadavg\"))\n"
-	"\n"
-	"; Device files every command may use. No ioctl on terminals: TIOCSTI on the caller's\n"
-	"; terminal would type into the caller's shell (allowPty opens them; see docs/macos.md).\n"
-	"(allow file-ioctl\n"
-	"  (literal \"/dev/null\")\n"
-	"  (literal \"/dev/zero\")\n"
-	"  (literal \"/dev/random\")\n"
-	"  (literal \"/dev/urandom\")\n"
-	"  (literal \"/dev/dtracehelper\"))\n";
+    "; Processes: run programs, and see and signal only this sandbox's own processes.\n"
+    "(allow process-exec)\n"
+    "(allow process-fork)\n"
+    "(allow process-info* (target same-sandbox))\n"
+    "(allow signal (target same-sandbox))\n"
+    "(allow mach-priv-task-port (target same-sandbox))\n"
+    "\n"
+    "; System services an ordinary command needs: name lookups (users, groups), logging,\n"
+    "; notifications, certificate trust for TLS, temporary-directory lookup, fonts.\n"
+    "(allow user-preference-read)\n"
+    "(allow mach-lookup\n"
+    "  (global-name \"com.apple.bsd.dirhelper\")\n"
+    "  (global-name \"com.apple.system.opendirectoryd.libinfo\")\n"
+    "  (global-name \"com.apple.system.opendirectoryd.membership\")\n"
+    "  (global-name \"com.apple.system.logger\")\n"
+    "  (global-name \"com.apple.logd\")\n"
+    "  (global-name \"com.apple.system.notification_center\")\n"
+    "  (global-name \"com.apple.distributed_notifications@Uv3\")\n"
+    "  (global-name \"com.apple.trustd.agent\")\n"
+    "  (global-name \"com.apple.SecurityServer\")\n"
+    "  (global-name \"com.apple.securityd.xpc\")\n"
+    "  (global-name \"com.apple.coreservices.launchservicesd\")\n"
+    "  (global-name \"com.apple.lsd.mapdb\")\n"
+    "  (global-name \"com.apple.fonts\")\n"
+    "  (global-name \"com.apple.FontObjectsServer\")\n"
+    "  (global-name \"com.apple.PowerManagement.control\"))\n"
+    "(allow ipc-posix-shm)\n"
+    "(allow ipc-posix-sem)\n"
+    "(allow iokit-get-properties)\n"
+    "(allow sysctl-read\n"
+    "  (sysctl-name-prefix \"hw.\")\n"
+    "  (sysctl-name-prefix \"machdep.cpu.\")\n"
+    "  (sysctl-name-prefix \"kern.proc.pid.\")\n"
+    "  (sysctl-name \"kern.argmax\")\n"
+    "  (sysctl-name \"kern.hostname\")\n"
+    "  (sysctl-name \"kern.maxfiles\")\n"
+    "  (sysctl-name \"kern.maxfilesperproc\")\n"
+    "  (sysctl-name \"kern.maxproc\")\n"
+    "  (sysctl-name \"kern.ngroups\")\n"
+    "  (sysctl-name \"kern.osproductversion\")\n"
+    "  (sysctl-name \"kern.osrelease\")\n"
+    "  (sysctl-name \"kern.ostype\")\n"
+    "  (sysctl-name \"kern.osversion\")\n"
+    "  (sysctl-name \"kern.osvariant_status\")\n"
+    "  (sysctl-name \"kern.secure_kernel\")\n"
+    "  (sysctl-name \"kern.usrstack64\")\n"
+    "  (sysctl-name \"kern.version\")\n"
+    "  (sysctl-name \"machdep.ptrauth_enabled\")\n"
+    "  (sysctl-name \"security.mac.lockdown_mode_state\")\n"
+    "  (sysctl-name \"sysctl.proc_cputype\")\n"
+    "  (sysctl-name \"vm.loadavg\"))\n"
+    "\n"
+    "; Device files every command may use. No ioctl on terminals: TIOCSTI on the caller's\n"
+    "; terminal would type into the caller's shell (allowPty opens them; see docs/macos.md).\n"
+    "(allow file-ioctl\n"
+    "  (literal \"/dev/null\")\n"
+    "  (literal \"/dev/zero\")\n"
+    "  (literal \"/dev/random\")\n"
+    "  (literal \"/dev/urandom\")\n"
+    "  (literal \"/dev/dtracehelper\"))\n";
 
-static const char device_writes[] =
-	"(allow file-write-data\n"
-	"  (literal \"/dev/null\")\n"
-	"  (literal \"/dev/zero\")\n"
-	"  (literal \"/dev/tty\")\n"
-	"  (literal \"/dev/dtracehelper\")\n"
-	"  (literal \"/dev/stdout\")\n"
-	"  (literal \"/dev/stderr\")\n"
-	"  (regex \"^/dev/fd/[0-9]+$\"))\n";
+static const char device_writes[] = "(allow file-write-data\n"
+				    "  (literal \"/dev/null\")\n"
+				    "  (literal \"/dev/zero\")\n"
+				    "  (literal \"/dev/tty\")\n"
+				    "  (literal \"/dev/dtracehelper\")\n"
+				    "  (literal \"/dev/stdout\")\n"
+				    "  (literal \"/dev/stderr\")\n"
+				    "  (regex \"^/dev/fd/[0-9]+$\"))\n";
 
 static const char pty_rules[] = "\n"
 				"; Pseudo-terminals (allowPty)\n"
@@ -443,7 +439,8 @@ int seatbelt_profile(const struct seatbelt_params *p, char **ret, char **ret_rea
 	if (!p || !ret || (p->n_rules && !p->rules))
 		return -EINVAL;
 	if (!tag_ok(p->tag))
-		return fail(ret_reason, -EINVAL, "tag", p->tag, "must be 1-64 bytes of [A-Za-z0-9_:-]");
+		return fail(ret_reason, -EINVAL, "tag", p->tag,
+			    "must be 1-64 bytes of [A-Za-z0-9_:-]");
 	if (p->n_rules > SEATBELT_MAX_RULES)
 		return fail(ret_reason, -E2BIG, "rules", "", "too many rules");
 
@@ -485,7 +482,8 @@ int seatbelt_profile(const struct seatbelt_params *p, char **ret, char **ret_rea
 		goto out;
 	}
 	for (size_t i = 0; i < n_ms; i++) {
-		r = compile_rule(&ms[i], SB_DENY_WRITE, "mandatory pattern", mpat[i], i, ret_reason);
+		r = compile_rule(&ms[i], SB_DENY_WRITE, "mandatory pattern", mpat[i], i,
+				 ret_reason);
 		if (r < 0)
 			goto out;
 	}
@@ -528,9 +526,10 @@ int seatbelt_profile(const struct seatbelt_params *p, char **ret, char **ret_rea
 	static const int write_tie[_SB_KIND_MAX] = {
 	    [SB_ALLOW_WRITE] = 0, [SB_DENY_READ] = 1, [SB_DENY_WRITE] = 1, [SB_ALLOW_READ] = -1};
 
-	r = buf_puts(&b, "\n; Reads: everything, minus denyRead; allowRead and write roots carve out"
-			 "\n; again. Sorted by depth: the last matching rule wins.\n"
-			 "(allow file-read*)\n");
+	r = buf_puts(&b,
+		     "\n; Reads: everything, minus denyRead; allowRead and write roots carve out"
+		     "\n; again. Sorted by depth: the last matching rule wins.\n"
+		     "(allow file-read*)\n");
 	if (r >= 0)
 		r = put_section(&b, cs, p->n_rules, read_tie, "file-read*", p->tag, ret_reason);
 	if (r < 0)
@@ -573,7 +572,8 @@ int seatbelt_profile(const struct seatbelt_params *p, char **ret, char **ret_rea
 		size_t n = strv_length(blocks);
 
 		qsort(blocks, n, sizeof(char *), str_cmp);
-		r = buf_puts(&b, "\n; No renaming or removing a denied path or a directory above it.\n");
+		r = buf_puts(
+		    &b, "\n; No renaming or removing a denied path or a directory above it.\n");
 		for (size_t i = 0; i < n && r >= 0; i++) {
 			if (i > 0 && strcmp(blocks[i], blocks[i - 1]) == 0)
 				continue;
@@ -603,12 +603,12 @@ int seatbelt_profile(const struct seatbelt_params *p, char **ret, char **ret_rea
 				 "(allow network-bind (local ip \"localhost:*\"))\n"
 				 "(allow network-inbound (local ip \"localhost:*\"))\n");
 	if (r >= 0 && p->allow_all_unix_sockets)
-		r = buf_puts(&b, "; allowAllUnixSockets\n"
-				 "(allow network-bind (local unix-socket (path-regex \"^/\")))\n"
-				 "(allow network-outbound (remote unix-socket (path-regex \"^/\")))\n");
-	for (size_t i = 0; r >= 0 && !p->allow_all_unix_sockets && p->unix_sockets &&
-			   p->unix_sockets[i];
-	     i++) {
+		r = buf_puts(&b,
+			     "; allowAllUnixSockets\n"
+			     "(allow network-bind (local unix-socket (path-regex \"^/\")))\n"
+			     "(allow network-outbound (remote unix-socket (path-regex \"^/\")))\n");
+	for (size_t i = 0;
+	     r >= 0 && !p->allow_all_unix_sockets && p->unix_sockets && p->unix_sockets[i]; i++) {
 		const char *s = p->unix_sockets[i];
 
 		if (s[0] != '/') {
@@ -623,7 +623,8 @@ int seatbelt_profile(const struct seatbelt_params *p, char **ret, char **ret_rea
 		if (r >= 0)
 			r = sbpl_put_string(&b, s, &why);
 		if (r >= 0)
-			r = buf_puts(&b, ")))\n(allow network-outbound (remote unix-socket (subpath ");
+			r = buf_puts(&b,
+				     ")))\n(allow network-outbound (remote unix-socket (subpath ");
 		if (r >= 0)
 			r = sbpl_put_string(&b, s, &why);
 		if (r >= 0)
@@ -813,8 +814,8 @@ int seatbelt_rules_from_settings(const struct srt_settings *s, const char *home,
 	res = calloc(1, sizeof(*res));
 	if (!res)
 		return -ENOMEM;
-	cap = strv_length(s->deny_read) + strv_length(s->allow_read) +
-	      strv_length(s->allow_write) + strv_length(s->deny_write) + 3;
+	cap = strv_length(s->deny_read) + strv_length(s->allow_read) + strv_length(s->allow_write) +
+	      strv_length(s->deny_write) + 3;
 	res->rules = calloc(cap, sizeof(*res->rules));
 	if (!res->rules) {
 		r = -ENOMEM;

@@ -68,10 +68,10 @@ struct sb_rule {
 struct seatbelt_params {
 	const struct sb_rule *rules;
 	size_t n_rules;
-	bool allow_git_config;	       /* filesystem.allowGitConfig: .git/config not protected */
-	char *const *protected_paths;  /* literal absolute paths never writable; may be NULL */
+	bool allow_git_config;		/* filesystem.allowGitConfig: .git/config not protected */
+	char *const *protected_paths;	/* literal absolute paths never writable; may be NULL */
 	uint16_t http_port, socks_port; /* srt's proxy on the host's loopback; 0 = none */
-	char *const *unix_sockets;     /* literal absolute paths (allowUnixSockets); may be NULL */
+	char *const *unix_sockets;	/* literal absolute paths (allowUnixSockets); may be NULL */
 	bool allow_all_unix_sockets;
 	bool allow_local_binding;
 	bool allow_pty;
