@@ -425,7 +425,10 @@ static int walk_entry(struct scan *sc, int dfd, const struct frame *f, const cha
 				    0);
 			if (r < 0)
 				goto out;
-			rset_add(&child_covered, i);
+			/* with two rules matching here, the tie is decided for one of them, so
+			 * neither covers what lies below */
+			if (nm == 1 && !mand_here)
+				rset_add(&child_covered, i);
 		}
 	} else if (!mand_here) {
 		child_covered = f->covered; /* no other rule on the way: coverage continues */
@@ -680,6 +683,8 @@ static int walk_start(struct scan *sc, size_t idx)
 		if (path_glob_state_may_match_below(g, &st[i]))
 			rset_add(&f.below, i);
 	}
+	if (rset_count(&f.covered) > 1)
+		f.covered = (struct rset){{0}}; /* a tie at the start: nothing covered below */
 	if (sc->start_mroot[idx]) {
 		f.mdepth = 1;
 		f.mroot = true;

@@ -17,8 +17,8 @@
  * does not exist has nothing to match.
  *
  * Rules: a path P is reported for rule R when R matches P, unless P is below a directory D
- * that R matched too and no other rule matched any path from below D to P, P included, and no
- * mandatory path was reported on the way (then D's rule already covers P: under "most
+ * that R alone matched and no other rule matched any path from below D to P, P included, and
+ * no mandatory path was reported on the way (then D's rule already covers P: under "most
  * specific rule wins" nothing changes by reporting it). So a rule for every node_modules
  * directory and everything in it yields each node_modules directory, not its 100,000 files,
  * and the walk does not enter a directory in which only covered rules could match. "/" is never walked into /proc, /sys or /dev (the
