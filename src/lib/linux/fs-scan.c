@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -834,25 +836,50 @@ out:
 	return same;
 }
 
-static enum node_type node_type_now(const char *path)
+/* Watched paths are looked up relative to a descriptor of the walk start that holds them (one
+ * path walk fewer per component of the start's path; lstat() of the full path means the same:
+ * it too follows symbolic links before the last component). */
+struct bases {
+	const char *path[FS_SCAN_MAX_RULES + 16];
+	size_t len[FS_SCAN_MAX_RULES + 16];
+	int fd[FS_SCAN_MAX_RULES + 16];
+	size_t n;
+};
+
+static int lstat_rel(const struct bases *b, const char *path, struct stat *st)
+{
+	size_t best = SIZE_MAX, best_len = 0;
+
+	for (size_t i = 0; b && i < b->n; i++)
+		if (b->fd[i] >= 0 && b->len[i] > best_len && strncmp(path, b->path[i], b->len[i]) == 0 &&
+		    path[b->len[i]] == '/' && path[b->len[i] + 1] != '\0') {
+			best = i;
+			best_len = b->len[i];
+		}
+	if (best == SIZE_MAX)
+		return lstat(path, st);
+	return fstatat(b->fd[best], path + best_len + 1, st, AT_SYMLINK_NOFOLLOW);
+}
+
+static enum node_type node_type_now(const struct bases *b, const char *path)
 {
 	struct stat st;
 
-	if (lstat(path, &st) < 0)
+	if (lstat_rel(b, path, &st) < 0)
 		return NODE_MISSING;
 	if (S_ISLNK(st.st_mode))
 		return NODE_SYMLINK;
 	return S_ISDIR(st.st_mode) ? NODE_DIR : NODE_OTHER;
 }
 
-static bool watch_unchanged(const struct fs_cache_watch *w)
+static bool watch_unchanged(const struct bases *b, const struct fs_cache_watch *w)
 {
 	struct stat st;
 	bool same_times;
 
 	if (w->kind == FS_WATCH_LOOKUP)
-		return node_type_now(w->path) == (enum node_type)w->type;
-	if (lstat(w->path, &st) < 0)
+		return node_type_now(b, w->path) == (enum node_type)w->type;
+	if (lstat_rel(b, w->path, &st) < 0)
 		return false;
 	if ((uint64_t)st.st_dev != w->dev || (uint64_t)st.st_ino != w->ino ||
 	    (uint32_t)st.st_mode != w->mode)
@@ -864,6 +891,87 @@ static bool watch_unchanged(const struct fs_cache_watch *w)
 	if (w->kind == FS_WATCH_LIST)
 		return (same_times && !w->racy) || listing_unchanged(w);
 	return same_times && (S_ISDIR(st.st_mode) || (uint64_t)st.st_size == w->size);
+}
+
+/* Checking the watches is one lstat() each, and a system call costs microseconds on a virtual
+ * machine: tens of thousands of directories are checked on up to VALIDATE_THREADS threads. */
+#define VALIDATE_THREADS 4
+#define VALIDATE_PER_THREAD 2048 /* fewer watches than this per thread: not worth a thread */
+
+struct validate_part {
+	const struct bases *b;
+	const struct fs_cache_watch *w;
+	size_t n;
+	atomic_bool *stale;
+};
+
+static void *validate_part(void *arg)
+{
+	struct validate_part *p = arg;
+
+	for (size_t i = 0; i < p->n && !atomic_load_explicit(p->stale, memory_order_relaxed); i++)
+		if (!watch_unchanged(p->b, &p->w[i]))
+			atomic_store(p->stale, true);
+	return NULL;
+}
+
+static bool watches_unchanged(const struct bases *b, const struct fs_cache_watch *w, size_t n)
+{
+	struct validate_part parts[VALIDATE_THREADS];
+	pthread_t tids[VALIDATE_THREADS];
+	bool started[VALIDATE_THREADS] = {false};
+	atomic_bool stale = false;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t k = n / VALIDATE_PER_THREAD, per, off = 0;
+
+	if (cpus < 1)
+		cpus = 1;
+	if (k > (size_t)cpus)
+		k = (size_t)cpus;
+	if (k > VALIDATE_THREADS)
+		k = VALIDATE_THREADS;
+	if (k < 1)
+		k = 1;
+	per = (n + k - 1) / k;
+	for (size_t i = 0; i < k; i++) {
+		parts[i] = (struct validate_part){.b = b, .w = w + off,
+						  .n = off + per <= n ? per : n - off,
+						  .stale = &stale};
+		off += parts[i].n;
+		/* part 0 runs here; a thread that cannot be started is run here too */
+		if (i > 0 && pthread_create(&tids[i], NULL, validate_part, &parts[i]) == 0)
+			started[i] = true;
+	}
+	validate_part(&parts[0]);
+	for (size_t i = 1; i < k; i++) {
+		if (started[i])
+			pthread_join(tids[i], NULL);
+		else
+			validate_part(&parts[i]);
+	}
+	return !atomic_load(&stale);
+}
+
+static void bases_open(struct bases *b, const struct fs_scan_opts *o, char **prefixes)
+{
+	b->n = 0;
+	for (size_t i = 0; o->mandatory_roots && o->mandatory_roots[i] && b->n < ELEMENTSOF(b->fd); i++)
+		b->path[b->n++] = o->mandatory_roots[i];
+	for (size_t i = 0; i < o->n_rules && b->n < ELEMENTSOF(b->fd); i++)
+		if (prefixes[i])
+			b->path[b->n++] = prefixes[i];
+	for (size_t i = 0; i < b->n; i++) {
+		b->len[i] = strlen(b->path[i]);
+		b->fd[i] = b->len[i] > 1 ? open(b->path[i], O_PATH | O_DIRECTORY | O_CLOEXEC) : -EBADF;
+	}
+}
+
+static void bases_close(struct bases *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (b->fd[i] >= 0)
+			close(b->fd[i]);
+	b->n = 0;
 }
 
 /* 1 with ret filled from a valid cache, 0 when there is none (or any doubt). */
@@ -910,9 +1018,26 @@ static int cache_load(const struct fs_scan_opts *o, const struct buf *key, const
 	if (c.key_len != key->len || memcmp(c.key, key->data, key->len) != 0 ||
 	    (int64_t)now.tv_sec < c.scan_start || c.n_watch == 0)
 		goto miss;
-	for (size_t i = 0; i < c.n_watch; i++)
-		if (!watch_unchanged(&c.watch[i]))
+	{
+		struct bases *bs = calloc(1, sizeof(*bs));
+		char **prefixes = calloc(o->n_rules + 1, sizeof(char *));
+		bool same;
+
+		if (bs && prefixes) {
+			for (size_t i = 0; i < o->n_rules; i++)
+				prefixes[i] = path_glob_literal_prefix(o->rules[i].glob);
+			bases_open(bs, o, prefixes);
+		}
+		same = watches_unchanged(bs, c.watch, c.n_watch);
+		if (bs)
+			bases_close(bs);
+		for (size_t i = 0; prefixes && i < o->n_rules; i++)
+			free(prefixes[i]);
+		free(prefixes);
+		free(bs);
+		if (!same)
 			goto miss;
+	}
 	ret->hits = c.hits;
 	ret->n_hits = c.n_hits;
 	ret->entries = (long)c.entries;
