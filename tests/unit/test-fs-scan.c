@@ -433,7 +433,12 @@ static void test_cache(void)
 		ok(scan(&rs, roots, cachedir) == 0 && !res.from_cache && has_rule("k/src/a/one.pem", 0),
 		   "a damaged cache file: full scan, same result");
 		ok(scan(&rs, roots, cachedir) == 0 && res.from_cache, "...and a good cache again");
-		chmod(cache_file(), 0644);
+		{
+			char cmd[300];
+			snprintf(cmd, sizeof(cmd), "chmod 0644 %s/fscache-*", cachedir);
+			if (system(cmd) != 0)
+				printf("# chmod failed\n");
+		}
 		ok(scan(&rs, roots, cachedir) == 0 && !res.from_cache,
 		   "a cache file readable by others is not trusted");
 	}
