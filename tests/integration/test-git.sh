@@ -69,6 +69,8 @@ sbx "$P" 'git status --porcelain --ignore-submodules=all | grep -v "^??" | wc -l
 is "$RC/$OUT" "0/0" "git status is clean afterwards"
 
 # ---- what must stay read-only ----
+# (probes run srt from the current directory: the write root "." is P)
+cd "$P" || exit 1
 for f in .git/config .git/hooks/pre-commit .git/config.worktree \
 	.git/worktrees/wt/commondir .git/worktrees/wt/config.worktree \
 	.git/modules/sub/config .git/modules/sub/hooks/pre-commit .git/modules/sub/config.worktree \
