@@ -10,7 +10,9 @@
  *   - a match implies may_match_below() for every proper ancestor (pruning never loses one);
  *   - a match lies at or below the literal prefix;
  *   - a literal pattern matches its literal path, and a path it matches is exactly that path;
- *     its literal prefix is its literal path.
+ *     its literal prefix is its literal path;
+ *   - the incremental state (path_glob_state_*) stepped over the normalised path's components
+ *     answers match and may_match_below exactly like the whole-path functions.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -82,6 +84,21 @@ static void check_path(const struct path_glob *g, const char *path, const char *
 	normalise(path, norm);
 	if (path_glob_match(g, norm) != m)
 		__builtin_trap();
+	{
+		struct path_glob_state st;
+		bool alive = true;
+
+		path_glob_state_init(g, &st);
+		for (const char *c = norm + 1; *c && alive;) {
+			const char *e = strchrnul(c, '/');
+
+			alive = path_glob_state_step(g, &st, c, (size_t)(e - c), &st);
+			c = *e ? e + 1 : e;
+		}
+		if (path_glob_state_matches(g, &st) != m ||
+		    path_glob_state_may_match_below(g, &st) != path_glob_may_match_below(g, norm))
+			__builtin_trap();
+	}
 	if (path_glob_may_match_below(g, norm) != path_glob_may_match_below(g, path))
 		__builtin_trap();
 	if (m && prefix && !at_or_below(norm, prefix))

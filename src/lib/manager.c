@@ -28,6 +28,7 @@
 #include "bwrap-argv.h"
 #include "config.h"
 #include "linux/bwrap-probe.h"
+#include "linux/fs-scan.h"
 #include "linux/mandatory-deny.h"
 #include "linux/observer.h"
 #include "linux/placeholders.h"
@@ -533,34 +534,50 @@ static int build_plan(struct build *b)
 					goto out;
 		}
 	}
-	for (size_t i = 0; roots && roots[i]; i++) {
-		long n;
+	{
+		/* One walk of all write roots (fs-scan.h), through the scan cache in the state
+		 * directory. srt's own default write paths (npm's log directory, ...) get their
+		 * existing dangerous files protected, but no placeholders for names they lack:
+		 * a missing path takes the word of the innermost root that holds it. */
+		struct fs_scan_opts so = {.mandatory_roots = (const char *const *)roots,
+					  .mandatory = mo,
+					  .cache_dir = b->state};
+		struct fs_scan_result res = {0};
 
-		/* srt's own default write paths (npm's log directory, ...) get their existing
-		 * dangerous files protected, but no placeholders for names they lack. */
-		sc.want_missing = strv_contains(user_roots, roots[i]);
-		n = mandatory_deny_scan(roots[i], &mo, scan_add, &sc);
-		if (n == -E2BIG) {
+		r = roots ? fs_scan(&so, &res) : 0;
+		if (r == -E2BIG)
 			r = srt_error_set(b->reterr, SRT_E_UNSUPPORTED, E2BIG,
 					  "write root '%s' has more than %d entries within "
 					  "mandatoryDenySearchDepth %d; refusing to run with an "
 					  "incomplete mandatory-deny scan. Hint: lower "
 					  "mandatoryDenySearchDepth or narrow allowWrite",
-					  roots[i], MANDATORY_SCAN_MAX_ENTRIES, mo.depth);
-			goto out;
-		}
-		if (n < 0 && b->reterr && *b->reterr) {
-			r = (int)n; /* the callback explained it */
-			goto out;
-		}
-		if (n < 0) {
-			r = srt_error_set(b->reterr, SRT_E_SYSTEM, (int)n,
+					  res.failed_at ? res.failed_at : "?",
+					  MANDATORY_SCAN_MAX_ENTRIES, mo.depth);
+		else if (r < 0)
+			r = srt_error_set(b->reterr, SRT_E_SYSTEM, r,
 					  "scanning write root '%s' for protected files failed: %s",
-					  roots[i], strerror((int)-n));
-			goto out;
+					  res.failed_at ? res.failed_at : "?", strerror(-r));
+		for (size_t i = 0; r >= 0 && i < res.n_hits; i++) {
+			const struct fs_scan_hit *h = &res.hits[i];
+			const char *owner = NULL;
+
+			for (size_t k = 0; roots[k]; k++)
+				if (path_is_under(h->path, roots[k]) &&
+				    (!owner || strlen(roots[k]) > strlen(owner)))
+					owner = roots[k];
+			sc.want_missing = owner && strv_contains(user_roots, owner);
+			r = scan_add(&sc, h->path, h->type, h->want, fs_scan_hit_why(h));
 		}
-		mlog(b->m, SRT_LOG_DEBUG, "mandatory-deny scan of %s: %ld entries (depth %d)",
-		     roots[i], n, mo.depth);
+		if (r >= 0)
+			mlog(b->m, SRT_LOG_DEBUG,
+			     "mandatory-deny scan of %zu write root(s): %ld entries (depth %d)%s, %zu "
+			     "paths watched",
+			     strv_length(roots), res.entries, mo.depth,
+			     res.from_cache ? ", from the scan cache" : res.cacheable ? ", cached" : "",
+			     res.n_watched);
+		fs_scan_result_free(&res);
+		if (r < 0)
+			goto out;
 	}
 
 	/* The settings files: never writable, whether or not they exist (config-based escape);

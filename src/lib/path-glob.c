@@ -53,10 +53,11 @@ struct path_glob {
 };
 
 /* The pattern positions 0..n_comps reached so far; one bit each. */
-#define STATE_WORDS ((PATH_GLOB_MAX_COMPONENTS + 1 + 63) / 64)
+#define STATE_WORDS PATH_GLOB_STATE_WORDS
 struct states {
 	uint64_t w[STATE_WORDS];
 };
+_Static_assert(sizeof(struct states) == sizeof(struct path_glob_state), "state layout");
 
 static void class_set(struct glob_class *c, uint8_t b)
 {
@@ -471,6 +472,8 @@ static bool states_run(const struct path_glob *g, const char *path, struct state
 	}
 }
 
+static bool states_may_continue(const struct path_glob *g, const struct states *st);
+
 bool path_glob_match(const struct path_glob *g, const char *path)
 {
 	struct states st;
@@ -486,10 +489,54 @@ bool path_glob_may_match_below(const struct path_glob *g, const char *dir)
 		return false;
 	/* From a position i < n_comps the rest of the pattern takes at least one more component
 	 * ("**" takes any) and can be met exactly when each of its components can. */
+	return states_may_continue(g, &st);
+}
+
+static bool states_may_continue(const struct path_glob *g, const struct states *st)
+{
 	for (size_t i = 0; i < g->n_comps; i++)
-		if (states_has(&st, i) && g->comps[i].tail_ok)
+		if (states_has(st, i) && g->comps[i].tail_ok)
 			return true;
 	return false;
+}
+
+void path_glob_state_init(const struct path_glob *g, struct path_glob_state *st)
+{
+	struct states s = {{0}};
+
+	states_set(&s, 0);
+	states_close(g, &s);
+	memcpy(st, &s, sizeof(s));
+}
+
+bool path_glob_state_step(const struct path_glob *g, const struct path_glob_state *from,
+			  const char *name, size_t len, struct path_glob_state *to)
+{
+	struct states s;
+	bool any;
+
+	memcpy(&s, from, sizeof(s));
+	any = len > 0 && states_step(g, &s, name, len);
+	if (!any)
+		s = (struct states){{0}};
+	memcpy(to, &s, sizeof(s));
+	return any;
+}
+
+bool path_glob_state_matches(const struct path_glob *g, const struct path_glob_state *st)
+{
+	struct states s;
+
+	memcpy(&s, st, sizeof(s));
+	return states_has(&s, g->n_comps);
+}
+
+bool path_glob_state_may_match_below(const struct path_glob *g, const struct path_glob_state *st)
+{
+	struct states s;
+
+	memcpy(&s, st, sizeof(s));
+	return states_may_continue(g, &s);
 }
 
 bool path_glob_is_literal(const struct path_glob *g) { return g && g->literal; }

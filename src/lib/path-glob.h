@@ -109,3 +109,23 @@ size_t path_glob_n_components(const struct path_glob *g);
 enum path_glob_comp_kind path_glob_component(const struct path_glob *g, size_t i,
 					     size_t *ret_n_atoms, bool *ret_satisfiable);
 void path_glob_atom_at(const struct path_glob *g, size_t i, size_t j, struct path_glob_atom *ret);
+
+// Incremental matching, for directory walks: the automaton's state after a path's components,
+// advanced by one name at a time, so a walk pays one step per entry instead of re-running the
+// whole path. path_glob_state_init() gives the state for "/"; stepping over "a", then "b"
+// gives the state of "/a/b", on which _matches() and _may_match_below() answer exactly like
+// path_glob_match() and path_glob_may_match_below() on "/a/b".
+#define PATH_GLOB_STATE_WORDS ((PATH_GLOB_MAX_COMPONENTS + 1 + 63) / 64)
+struct path_glob_state {
+	uint64_t w[PATH_GLOB_STATE_WORDS];
+};
+
+void path_glob_state_init(const struct path_glob *g, struct path_glob_state *st);
+
+/* The state after one more component `name` (len > 0 bytes, no '/'). Returns false when no
+ * position is left: neither this path nor any path below it can match. */
+bool path_glob_state_step(const struct path_glob *g, const struct path_glob_state *from,
+			  const char *name, size_t len, struct path_glob_state *to);
+
+bool path_glob_state_matches(const struct path_glob *g, const struct path_glob_state *st);
+bool path_glob_state_may_match_below(const struct path_glob *g, const struct path_glob_state *st);

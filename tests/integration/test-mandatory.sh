@@ -291,6 +291,21 @@ OUT=$(cd "$T/proj" && "$SRT" -s "$T/nonpm.json" "$SRT_PROBE" open-write "$HOME/.
 is "$OUT" OK "the default write path ~/.npm/_logs is writable"
 rm -f "$HOME/.npm/_logs/x.log"
 
+# The scan cache (src/lib/linux/fs-scan.c): a repeated run in an unchanged tree uses it, and a
+# protected file created between two runs is protected in the second one all the same.
+SC=$T/scancache
+mkdir -p "$SC/a/b"
+echo x >"$SC/a/b/file"
+settings "$T/sc.json" '{"denyRead":[],"allowWrite":["'"$SC"'"],"denyWrite":[]}'
+sleep 1.2 # directories changed within the last second are not cached (timestamp ticks)
+(cd "$SC" && "$SRT" -d -s "$T/sc.json" true >/dev/null 2>&1)
+OUT=$(cd "$SC" && "$SRT" -d -s "$T/sc.json" true 2>&1 | grep "mandatory-deny scan")
+like "$OUT" "from the scan cache" "a repeated run in an unchanged write root uses the scan cache"
+echo orig >"$SC/a/b/.bashrc"
+OUT=$(cd "$SC" && "$SRT" -s "$T/sc.json" "$SRT_PROBE" open-write "$SC/a/b/.bashrc" 2>&1)
+is "$OUT" EROFS "a .bashrc created since the cached scan is protected (the cache is stale)"
+is "$(cat "$SC/a/b/.bashrc")" orig "...and unchanged on the host"
+
 # Concurrent sandboxes share placeholders: when the run that created them ends, they stay as
 # long as another sandbox mounts them (removing them would unprotect that sandbox), and are
 # gone after the last one ends.

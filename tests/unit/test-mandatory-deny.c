@@ -12,7 +12,7 @@
 #include "tap.h"
 
 static char root[64];
-static char found[64][256];
+static char found[256][256];
 static int nfound;
 
 static int add(void *ud, const char *path, enum node_type type, enum node_type want,
@@ -20,7 +20,7 @@ static int add(void *ud, const char *path, enum node_type type, enum node_type w
 {
 	(void)ud;
 	(void)why;
-	if (nfound < 64) {
+	if (nfound < 256) {
 		snprintf(found[nfound], sizeof(found[0]), "%s%s%s", path + strlen(root),
 			 type == NODE_MISSING ? (want == NODE_DIR ? " missing-dir" : " missing-file")
 					      : "",
@@ -104,6 +104,46 @@ int main(void)
 	ok(has("/a/.claude/commands dir"), "nested .claude/commands dir protected as a whole");
 	ok(!has("/a/.claude/agents missing-dir"), "nothing missing reported below the root");
 	ok(!has("/a/link/.bashrc"), "symlinks are not followed");
+
+	/* git: a worktree's .git file leads to its git directory, and its commondir to the
+	 * repository's hooks and config, also outside the write root; a bare repository */
+	{
+		char p[256];
+		FILE *f;
+
+		snprintf(p, sizeof(p), "%s-gd", root);
+		mkdir(p, 0755);
+		snprintf(p, sizeof(p), "%s-gd/hooks", root);
+		mkdir(p, 0755);
+		snprintf(p, sizeof(p), "%s-gd/wtmeta", root);
+		mkdir(p, 0755);
+		snprintf(p, sizeof(p), "%s-gd/wtmeta/commondir", root);
+		if ((f = fopen(p, "w"))) {
+			fputs("..\n", f);
+			fclose(f);
+		}
+		snprintf(p, sizeof(p), "%s/wt/.git", root);
+		if ((f = fopen(p, "w"))) {
+			fprintf(f, "gitdir: %s-gd/wtmeta\n", root);
+			fclose(f);
+		}
+		mk("bare.git", true);
+		mk("bare.git/HEAD", false);
+		mk("bare.git/objects", true);
+		mk("bare.git/refs", true);
+		nfound = 0;
+		o.depth = 3;
+		mandatory_deny_scan(root, &o, add, NULL);
+		ok(has("/wt/.git"), "worktree .git file still protected");
+		ok(has("-gd/wtmeta/commondir"), "its git directory's commondir, outside the root");
+		ok(has("-gd/hooks dir") && has("-gd/config missing-file"),
+		   "the common directory's hooks and (missing) config");
+		ok(has("/bare.git/hooks missing-dir") && has("/bare.git/config missing-file"),
+		   "a bare repository's hooks and config");
+		snprintf(cmd, sizeof(cmd), "rm -rf %s-gd", root);
+		if (system(cmd) != 0)
+			printf("# cleanup failed\n");
+	}
 
 	nfound = 0;
 	o.allow_git_config = true;

@@ -35,4 +35,9 @@ int seccomp_build_filter_fd(const struct seccomp_policy *p, int *ret_fd, srt_err
 int seccomp_filter_fd_cached(const char *cache_dir, const struct seccomp_policy *p, int *ret_fd,
 			     srt_error **reterr);
 
+/* The GNU build-id of the loaded object that holds libsrt, as 40 hex digits (fewer for a
+ * shorter id); false when it has none. Caches key on it, so a rebuilt srt never reads what an
+ * older build wrote. */
+bool libsrt_build_id(char hex[41]);
+
 #endif /* SRT_LINUX_SECCOMP_H */

@@ -544,6 +544,15 @@ static int build_id_cb(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
+bool libsrt_build_id(char hex[41])
+{
+	struct build_id_search bid = {.addr = (uintptr_t)&libsrt_build_id};
+
+	dl_iterate_phdr(build_id_cb, &bid);
+	memcpy(hex, bid.hex, sizeof(bid.hex));
+	return bid.hex[0] != '\0';
+}
+
 /* The compiled filter depends only on the policy, srt's version, libseccomp's version and the
  * architecture, and compiling it is most of srt's own start-up work; so it is kept in srt's
  * private per-user state directory (0700, hidden inside every sandbox under the TMPDIR

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Pure: the file format of the filesystem scan cache (fs-scan.c), written by srt and read back
+ * as untrusted input: every count and length is checked against the bytes that are left and
+ * against fixed limits, every enum against its range, the whole file against a checksum, and
+ * anything unexpected (trailing bytes included) refuses the whole file.
+ *
+ * Layout (native byte order; the file never leaves the machine):
+ *   "SRTFSC01"
+ *   u32 key length, key bytes            (the scan's inputs, compared byte for byte)
+ *   i64 scan start (CLOCK_REALTIME s), i64 entries examined
+ *   u32 n, n watch records:  u8 kind, u8 type, u8 racy, u64 dev, u64 ino, u32 mode,
+ *                            i64 mtime s, i64 mtime ns, i64 ctime s, i64 ctime ns, u64 size,
+ *                            u16 len, path, and for FS_WATCH_LIST: u32 n, then n entries
+ *                            (u8 d_type, u8 len, name) in strictly increasing memcmp order
+ *   u32 n, n hit records:    u8 kind, u8 type, u8 want, u8 why, u32 rule, u16 len, path
+ *   u64 FNV-1a of every byte before it
+ * Paths are absolute, 1..FS_CACHE_MAX_PATH bytes, without NUL bytes; names 1..255 bytes,
+ * without '/' or NUL, never "." or "..".
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shared/strv.h"
+
+#define FS_CACHE_MAGIC "SRTFSC01"
+#define FS_CACHE_MAX_SIZE (64u * 1024 * 1024)
+#define FS_CACHE_MAX_KEY (1024u * 1024)
+#define FS_CACHE_MAX_WATCH 2000000u
+#define FS_CACHE_MAX_HITS 2000000u
+#define FS_CACHE_MAX_PATH 4095u
+
+struct fs_scan_hit {
+	char *path;    /* absolute */
+	uint32_t rule; /* FS_HIT_RULE: index into the scan's rules */
+	uint8_t kind;  /* enum fs_hit_kind (fs-scan.h) */
+	uint8_t type;  /* enum node_type */
+	uint8_t want;  /* NODE_MISSING: what a placeholder would be (NODE_DIR or NODE_OTHER) */
+	uint8_t why;   /* FS_HIT_MANDATORY: index into mandatory_whys[] */
+};
+
+enum fs_watch_kind {
+	FS_WATCH_STAT,	 /* identical lstat(): dev, ino, mode, mtime, ctime (and size if not a dir) */
+	FS_WATCH_LIST,	 /* a directory whose listing (names, types) is kept: when its times
+			  * changed (or `racy`), the listing is read again and compared */
+	FS_WATCH_LOOKUP, /* only the node type at the path (`type`, enum node_type) matters */
+};
+#define FS_CACHE_MAX_LIST 100000u
+
+struct fs_cache_watch {
+	uint8_t kind, type, racy;
+	uint64_t dev, ino, size;
+	uint32_t mode;
+	int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+	char *path;
+	char *list; /* FS_WATCH_LIST: the entries as stored (u8 d_type, u8 len, name), sorted */
+	size_t list_len;
+	uint32_t list_n;
+};
+
+/* Appends one listing entry; fs_cache_list_sort() then orders a listing (-EINVAL on a
+ * duplicate name). */
+int fs_cache_list_add(struct buf *list, const char *name, unsigned char d_type);
+int fs_cache_list_sort(struct buf *list, uint32_t n);
+
+struct fs_cache {
+	char *key; /* key_len bytes (not a C string) */
+	size_t key_len;
+	int64_t scan_start, entries;
+	struct fs_cache_watch *watch;
+	size_t n_watch;
+	struct fs_scan_hit *hits;
+	size_t n_hits;
+};
+
+/* Limits the parser enforces besides the format's own. */
+struct fs_cache_limits {
+	uint32_t n_rules;   /* a rule hit's index must be below */
+	uint8_t n_whys;     /* a mandatory hit's why must be below */
+};
+
+/* Parses data. 0 with *ret filled (free with fs_cache_free()), -EINVAL for anything that is
+ * not a well-formed file within the limits, -ENOMEM. */
+int fs_cache_parse(const void *data, size_t len, const struct fs_cache_limits *lim,
+		   struct fs_cache *ret);
+
+/* Appends the file for c to out. 0, -E2BIG (beyond the limits), -ENOMEM. */
+int fs_cache_serialize(const struct fs_cache *c, struct buf *out);
+
+void fs_cache_free(struct fs_cache *c);
+
+uint64_t fs_cache_fnv1a(const void *data, size_t len);
