@@ -64,3 +64,14 @@ wait_for() {
 	done
 	return 1
 }
+
+# inside SETTINGS SCRIPT: runs the sh SCRIPT in one sandbox (many attempts for the price of one
+# start); SCRIPT prints KEY=RESULT lines, which `res KEY` returns. $P is esc-probe inside.
+inside() {
+	local s=$1
+	shift
+	srt_run -s "$s" -- /bin/sh -c "P='$ESC_PROBE'; Q='$SRT_PROBE'; $1"
+}
+res() {
+	sed -n "s/^$1=//p" <<<"$OUT" | head -n 1
+}
