@@ -448,6 +448,10 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		return REPORT(clock_settime(CLOCK_REALTIME, &ts));
 	}
+	if (IS("ids", 0)) {
+		printf("%d/%d\n", (int)getuid(), (int)geteuid());
+		return 0;
+	}
 	if (IS("fd-open", 1))
 		return REPORT(fcntl((int)num(argv[2]), F_GETFD));
 	return usage("unknown subcommand");
