@@ -357,6 +357,39 @@ static int do_add_key(const char *desc, const char *payload)
 	return 0;
 }
 
+/* In a new user and mount namespace (capabilities over a private copy of the mount tree, no
+ * exec that would drop them): unmask `mask`, remount the read-only bind `ro` read-write and
+ * write to it, remount / read-write, mount a tmpfs over `dir`. Prints KEY=RESULT lines. */
+static int do_nested(const char *mask, const char *ro, const char *dir)
+{
+	char line[256];
+	FILE *f;
+	int fd;
+
+	printf("unshare=");
+	REPORT(unshare(CLONE_NEWUSER | CLONE_NEWNS));
+	f = fopen("/proc/self/status", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "CapEff:\t", 8) == 0)
+			printf("capeff=%s", line + 8);
+	if (f)
+		fclose(f);
+	printf("umount=");
+	REPORT(umount2(mask, MNT_DETACH));
+	printf("remount=");
+	REPORT(mount(NULL, ro, NULL, MS_REMOUNT | MS_BIND, NULL));
+	printf("write=");
+	fd = open(ro, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd >= 0 && write(fd, "pwned\n", 6) < 0)
+		fd = -1;
+	report(fd, errno);
+	printf("rootrw=");
+	REPORT(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND, NULL));
+	printf("tmpfs=");
+	REPORT(mount("none", dir, "tmpfs", 0, NULL));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c;
@@ -448,6 +481,8 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		return REPORT(clock_settime(CLOCK_REALTIME, &ts));
 	}
+	if (IS("nested", 3))
+		return do_nested(argv[2], argv[3], argv[4]);
 	if (IS("ids", 0)) {
 		printf("%d/%d\n", (int)getuid(), (int)geteuid());
 		return 0;
