@@ -105,6 +105,11 @@ int bwrap_args_build(const struct sandbox_spec *s, struct buf *b)
 		 * Found by tests/escape/test-sys-dev.sh. */
 		P(put3(b, "--ro-bind", "/proc/sys", "/proc/sys"));
 		P(put3(b, "--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger"));
+		/* /proc/keys lists every key its reader may view, which includes the caller's
+		 * own (description, serial, owner): covered by /dev/null, which bubblewrap binds
+		 * nodev, so reading it fails (tests/escape/test-keyring.sh). */
+		P(put3(b, "--ro-bind-try", "/dev/null", "/proc/keys"));
+		P(put3(b, "--ro-bind-try", "/dev/null", "/proc/key-users"));
 	}
 
 	if (s->tmpdir) {

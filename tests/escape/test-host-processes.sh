@@ -7,15 +7,15 @@
 # process started inside is left after srt has returned.
 . "$(dirname "$0")/libescape.sh"
 
-mark=srt-esc-left-$$-$RANDOM
+mark=301.$$$RANDOM # a sleep of 301.<digits> seconds: unique in the host's process list
 sleep 300 &
 victim=$!
 trap 'kill $victim 2>/dev/null; cleanup' EXIT
 inside "$S" 'echo kill0=$($P kill '$victim' 0); echo pidfd=$($P pidfd-open '$victim')
 echo nice=$($P setpriority '$victim'); echo srt=$($P kill '$$' 9)
-setsid sh -c "exec -a '"$mark"' sleep 300" </dev/null >/dev/null 2>&1 &
-( nohup sh -c "exec -a '"$mark"'-2 sleep 300" </dev/null >/dev/null 2>&1 & ) 
-sleep 0.2; echo started=$(grep -l '"$mark"' /proc/[0-9]*/cmdline 2>/dev/null | wc -l)
+setsid sleep '"$mark"' </dev/null >/dev/null 2>&1 &
+( nohup sleep '"$mark"' </dev/null >/dev/null 2>&1 & )
+sleep 0.2; echo started=$(grep -lx sleep /proc/[0-9]*/comm 2>/dev/null | wc -l)
 echo all=$($P kill -1 9)'
 is "$(res kill0)" ESRCH "kill(<host pid>, 0): ESRCH"
 is "$(res pidfd)" ESRCH "pidfd_open(<host pid>): ESRCH"
@@ -25,5 +25,5 @@ is "$(res started)" 2 "two detached processes were started inside"
 kill -0 $victim 2>/dev/null
 ok $? "a host process of the same user survives kill(-1, SIGKILL) from inside"
 sleep 0.2
-is "$(host_procs "$mark")" "" "no process started inside is left after srt returned"
+is "$(host_procs "sleep $mark")" "" "no process started inside is left after srt returned"
 done_testing

@@ -55,7 +55,9 @@ int main(void)
 	       "--perms 0000 --tmpfs /home/u/.ssh --perms 0111 --tmpfs /home/u/x "
 	       "--perms 0000 --ro-bind-data 6 /w/token --perms 0000 --ro-bind-data 7 /w/token2 "
 	       "--dev /dev --proc /proc --ro-bind /proc/sys /proc/sys "
-	       "--ro-bind-try /proc/sysrq-trigger /proc/sysrq-trigger --perms 0700 --size " SANDBOX_TMPFS_SIZE
+	       "--ro-bind-try /proc/sysrq-trigger /proc/sysrq-trigger "
+	       "--ro-bind-try /dev/null /proc/keys --ro-bind-try /dev/null /proc/key-users "
+	       "--perms 0700 --size " SANDBOX_TMPFS_SIZE
 	       " --tmpfs /tmp/srt-0 --remount-ro /home/u/.ssh --remount-ro /home/u/x "
 	       "--seccomp 4 --json-status-fd 5 --chdir /w",
 	       "golden argument list");
