@@ -93,8 +93,24 @@ int bwrap_args_build(const struct sandbox_spec *s, struct buf *b)
 	}
 
 	P(put2(b, "--dev", "/dev"));
-	if (!s->weaker_nested)
+	if (!s->weaker_nested) {
 		P(put2(b, "--proc", "/proc"));
+		/* The sysctls are guarded by their file modes only (root-owned, 0644), and a caller
+		 * that is root keeps kuid 0 inside its user namespace: kernel.core_pattern,
+		 * kernel.modprobe and hundreds of other global settings were writable from a
+		 * sandbox started by root (host code execution at the next crash). bubblewrap's
+		 * own cover of /proc/sys is skipped because the directory is not writable.
+		 * Binding /proc/sys (of the outer /proc: lookups below it follow the reader's
+		 * namespaces, so hostname and net.* still show the sandbox's) read-only closes it.
+		 * Found by tests/escape/test-sys-dev.sh. */
+		P(put3(b, "--ro-bind", "/proc/sys", "/proc/sys"));
+		P(put3(b, "--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger"));
+		/* /proc/keys lists every key its reader may view, which includes the caller's
+		 * own (description, serial, owner): covered by /dev/null, which bubblewrap binds
+		 * nodev, so reading it fails (tests/escape/test-keyring.sh). */
+		P(put3(b, "--ro-bind-try", "/dev/null", "/proc/keys"));
+		P(put3(b, "--ro-bind-try", "/dev/null", "/proc/key-users"));
+	}
 
 	if (s->tmpdir) {
 		P(put2(b, "--perms", "0700"));

@@ -54,7 +54,10 @@ int main(void)
 	       "--ro-bind / / --bind /w /w --ro-bind /w/.git/hooks /w/.git/hooks "
 	       "--perms 0000 --tmpfs /home/u/.ssh --perms 0111 --tmpfs /home/u/x "
 	       "--perms 0000 --ro-bind-data 6 /w/token --perms 0000 --ro-bind-data 7 /w/token2 "
-	       "--dev /dev --proc /proc --perms 0700 --size " SANDBOX_TMPFS_SIZE
+	       "--dev /dev --proc /proc --ro-bind /proc/sys /proc/sys "
+	       "--ro-bind-try /proc/sysrq-trigger /proc/sysrq-trigger "
+	       "--ro-bind-try /dev/null /proc/keys --ro-bind-try /dev/null /proc/key-users "
+	       "--perms 0700 --size " SANDBOX_TMPFS_SIZE
 	       " --tmpfs /tmp/srt-0 --remount-ro /home/u/.ssh --remount-ro /home/u/x "
 	       "--seccomp 4 --json-status-fd 5 --chdir /w",
 	       "golden argument list");

@@ -77,6 +77,9 @@ struct deny_rule {
 	bool multiplexed;
 	bool has_arg;
 	struct scmp_arg_cmp arg;
+	/* A second comparison on another argument; the rule matches when both do. */
+	bool has_arg2;
+	struct scmp_arg_cmp arg2;
 };
 
 /* clang-format off */
@@ -86,6 +89,10 @@ struct deny_rule {
 #define ARG_LO32_EQ(a, v)                                                                          \
 	.has_arg = true, .arg = {.arg = (a), .op = SCMP_CMP_MASKED_EQ, .datum_a = 0xffffffffU,    \
 				 .datum_b = (uint32_t)(v) }
+/* The bits of argument `a` under `mask` equal `v` (a second comparison, see has_arg2). */
+#define ARG2_MASKED_EQ(a, mask, v)                                                                 \
+	.has_arg2 = true, .arg2 = {.arg = (a), .op = SCMP_CMP_MASKED_EQ, .datum_a = (mask),       \
+				   .datum_b = (v) }
 /* All bits of `bit` are set in argument `a`. */
 #define ARG_HAS_BIT(a, bit)                                                                        \
 	.has_arg = true, .arg = {.arg = (a), .op = SCMP_CMP_MASKED_EQ, .datum_a = (bit),          \
@@ -99,9 +106,22 @@ static const struct deny_rule rules_unix_socket[] = {
 	DENY("socket", EPERM, .multiplexed = true, ARG_LO32_EQ(0, AF_UNIX)),
 };
 
-/* socketpair(AF_UNIX) stays allowed: the pair is connected only to itself, so it cannot reach
- * anything outside the sandbox, and many runtimes need it (Python's subprocess and asyncio,
- * Node's child_process, Chromium, GLib, ssh). Denying it would break programs for no gain. */
+/* socketpair(AF_UNIX) of stream and seqpacket sockets stays allowed: such a pair is connected
+ * only to itself and cannot be connected again, so it reaches nothing outside the sandbox, and
+ * many runtimes need it (Python's subprocess and asyncio, Node's child_process, Chromium, GLib,
+ * ssh). A datagram pair is different: connect() and sendto() on an AF_UNIX datagram socket
+ * that is already connected simply pick a new peer, so a socket of such a pair can send to
+ * every datagram socket file of the host that is visible in the sandbox (/dev/log,
+ * /run/systemd/journal/socket, systemd's notify socket; the read-only mount does not stop a
+ * connect), with SCM_RIGHTS and SCM_CREDENTIALS. Found by tests/escape/test-unix-socketpair.sh.
+ * The type's low four bits are the socket type (SOCK_NONBLOCK and SOCK_CLOEXEC lie above);
+ * AF_UNIX turns SOCK_RAW into SOCK_DGRAM, so both are denied. */
+static const struct deny_rule rules_unix_socketpair[] = {
+	DENY("socketpair", EPERM, .multiplexed = true, ARG_LO32_EQ(0, AF_UNIX),
+	     ARG2_MASKED_EQ(1, 0xf, SOCK_DGRAM)),
+	DENY("socketpair", EPERM, .multiplexed = true, ARG_LO32_EQ(0, AF_UNIX),
+	     ARG2_MASKED_EQ(1, 0xf, SOCK_RAW)),
+};
 
 static const struct deny_rule rules_always[] = {
 	/* AF_VSOCK talks to the hypervisor or VM host (vsock to CID 2), which is outside every
@@ -262,7 +282,8 @@ static bool arch_has_common_numbers(uint32_t arch)
 static int add_rule(scmp_filter_ctx ctx, uint32_t arch, const struct deny_rule *d, bool notify,
 		    srt_error **reterr)
 {
-	struct scmp_arg_cmp arg = d->arg;
+	struct scmp_arg_cmp args[2] = {d->arg, d->arg2};
+	unsigned int nargs = d->has_arg ? (d->has_arg2 ? 2 : 1) : 0;
 	int nr, r;
 
 	/* Does the call exist on this ABI? A negative "pseudo" number says it does not
@@ -293,14 +314,14 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t arch, const struct deny_rule *
 	/* clone's flags are the second argument on s390 (the stack pointer comes first). */
 	if (d->has_arg && streq_ptr(d->name, "clone") &&
 	    (arch == SCMP_ARCH_S390 || arch == SCMP_ARCH_S390X))
-		arg.arg = 1;
+		args[0].arg = 1;
 
 	/* Observed denials go to srt's listener, which answers EPERM (srt-exec.c); ENOSYS
 	 * answers (clone3, to make callers fall back) are not violations and stay silent. */
 	r = seccomp_rule_add_array(ctx,
 				   notify && d->err == EPERM ? SCMP_ACT_NOTIFY
 							     : SCMP_ACT_ERRNO((uint32_t)d->err),
-				   nr, d->has_arg ? 1 : 0, d->has_arg ? &arg : NULL);
+				   nr, nargs, nargs ? args : NULL);
 	if (r < 0)
 		return srt_error_set(reterr, SRT_E_SYSTEM, r,
 				     "seccomp: cannot add the rule for '%s' on %s: %s", d->name,
@@ -329,6 +350,10 @@ static int add_policy(scmp_filter_ctx ctx, uint32_t arch, const struct seccomp_p
 	if (!p->allow_unix_sockets) {
 		r = add_rules(ctx, arch, rules_unix_socket, ELEMENTSOF(rules_unix_socket), p->notify,
 			      reterr);
+		if (r < 0)
+			return r;
+		r = add_rules(ctx, arch, rules_unix_socketpair, ELEMENTSOF(rules_unix_socketpair),
+			      p->notify, reterr);
 		if (r < 0)
 			return r;
 	}
