@@ -64,10 +64,19 @@ probe "$S" connect-unix "@$ABSTRACT"
 is "$OUT" EPERM "connecting to a host abstract socket: EPERM"
 
 if [ "$(uname -m)" = x86_64 ]; then
-	probe "$S" socket-i386
-	is "$OUT" EPERM "i386 socket(AF_UNIX) through int 0x80: EPERM"
-	probe "$S" socketcall-unix-i386
-	is "$OUT" EPERM "i386 socketcall(SYS_SOCKET, AF_UNIX): EPERM"
+	# Some kernels (and VMs) have no i386 entry point: int 0x80 then kills the caller,
+	# sandboxed or not. The control outside says which; either way nothing gets a socket.
+	for c in socket-i386 socketcall-unix-i386; do
+		ctl=$("$SRT_PROBE" "$c" 2>/dev/null)
+		ctl=${ctl:-killed}
+		echo "# outside the sandbox: $c -> $ctl"
+		probe "$S" "$c"
+		if [ "$ctl" = OK ]; then
+			is "$OUT" EPERM "i386 $c through int 0x80: EPERM"
+		else
+			is "${OUT:-killed}" "$ctl" "i386 unavailable here: $c fails inside as outside ($ctl)"
+		fi
+	done
 	probe "$S" socket-x32
 	is "$OUT" EPERM "x32 socket(AF_UNIX): EPERM"
 else

@@ -329,6 +329,9 @@ static const char *run(int filter_fd, check_fn fn)
 		long r;
 
 		close(pfd[0]);
+		/* a fault is the result, not a crash of the test (the sanitizers catch SIGSEGV) */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
 		if (filter_fd >= 0) {
 			r = load_filter(filter_fd);
 			if (r < 0) {
@@ -376,6 +379,25 @@ static void expect(int filter_fd, const char *name, check_fn fn, const char *wan
 	snprintf(baseline, sizeof(baseline), "%s", run(-1, fn));
 	is_str(run(filter_fd, fn), want, "%s -> %s (without the filter: %s)", name, want, baseline);
 }
+
+#if defined(__x86_64__)
+/* As expect(), for an i386 call: some kernels (and VMs) have no i386 entry point, and int 0x80
+ * then faults with or without the filter. There the filter cannot be what decides, so the
+ * check is that the outcome is the same fault (no socket either way). */
+static void expect_i386(int filter_fd, const char *name, check_fn fn, const char *want)
+{
+	char baseline[64];
+
+	snprintf(baseline, sizeof(baseline), "%s", run(-1, fn));
+	if (strncmp(baseline, "SIG", 3) == 0 || strcmp(baseline, "NO-RESULT") == 0)
+		is_str(run(filter_fd, fn), baseline,
+		       "%s: i386 unavailable on this host, the same %s with the filter", name,
+		       baseline);
+	else
+		is_str(run(filter_fd, fn), want, "%s -> %s (without the filter: %s)", name, want,
+		       baseline);
+}
+#endif
 
 static int build(bool unix_ok, bool userns_ok)
 {
@@ -450,10 +472,10 @@ static void test_default_policy(void)
 	expect(fd, "bpf", check_bpf, "EPERM");
 	expect(fd, "process_vm_readv stays allowed", check_process_vm_readv, "OK");
 #if defined(__x86_64__)
-	expect(fd, "i386 socket(AF_UNIX) via int 0x80", check_socket_i386, "EPERM");
-	expect(fd, "i386 socketcall(SYS_SOCKET, AF_UNIX) via int 0x80", check_socketcall_i386,
+	expect_i386(fd, "i386 socket(AF_UNIX) via int 0x80", check_socket_i386, "EPERM");
+	expect_i386(fd, "i386 socketcall(SYS_SOCKET, AF_UNIX) via int 0x80", check_socketcall_i386,
 	       "EPERM");
-	expect(fd, "i386 socketcall(SYS_SOCKET, AF_INET) is denied too", check_socketcall_i386_inet,
+	expect_i386(fd, "i386 socketcall(SYS_SOCKET, AF_INET) is denied too", check_socketcall_i386_inet,
 	       "EPERM");
 	/* x32 is in the filter, so its socket() gets the same rule as x86_64. (A kernel without
 	 * CONFIG_X86_X32_ABI, like this one, answers ENOSYS to x32 calls the filter lets by.) */
@@ -480,9 +502,9 @@ static void test_allow_unix_sockets(void)
 	expect(fd, "allowAllUnixSockets: io_uring_setup", check_io_uring_setup, "EPERM");
 	expect(fd, "allowAllUnixSockets: unshare(CLONE_NEWUSER)", check_unshare_user, "EPERM");
 #if defined(__x86_64__)
-	expect(fd, "allowAllUnixSockets: i386 socket(AF_UNIX)", check_socket_i386, "OK");
+	expect_i386(fd, "allowAllUnixSockets: i386 socket(AF_UNIX)", check_socket_i386, "OK");
 	/* socketcall stays denied: its arguments cannot be checked (AF_VSOCK). */
-	expect(fd, "allowAllUnixSockets: i386 socketcall", check_socketcall_i386, "EPERM");
+	expect_i386(fd, "allowAllUnixSockets: i386 socketcall", check_socketcall_i386, "EPERM");
 #endif
 }
 
