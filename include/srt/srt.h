@@ -228,6 +228,14 @@ SRT_PUBLIC int srt_spawn_opts_set_config(srt_spawn_opts *o, const srt_config *c)
  * and wants the command to see the limit it had before. Ignored when above the hard limit. */
 SRT_PUBLIC int srt_spawn_opts_set_fd_limit(srt_spawn_opts *o, unsigned long soft);
 
+/* The command's standard input, output and error: in_fd, out_fd and err_fd become its fds 0, 1
+ * and 2 (-1 for any of them: the caller's own, the default). The descriptors are not taken
+ * over: they must stay open until srt_manager_spawn() returns, and the caller closes them (its
+ * copy of a pipe's write end, say, so that a reader sees EOF). A descriptor that is not open
+ * gives -EBADF and changes nothing. With srt_spawn_opts_set_pty(), in_fd and out_fd must stay
+ * -1 (srt_manager_spawn() refuses with SRT_E_INVALID_ARGUMENT); err_fd still applies. */
+SRT_PUBLIC int srt_spawn_opts_set_stdio(srt_spawn_opts *o, int in_fd, int out_fd, int err_fd);
+
 typedef struct srt_child srt_child;
 
 /* Runs argv[0] (looked up in PATH) with argv inside a new sandbox. stdin, stdout and stderr are

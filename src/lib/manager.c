@@ -78,6 +78,7 @@ struct srt_spawn_opts {
 	bool pty;
 	unsigned long fd_limit; /* 0: the caller's */
 	struct srt_settings *fs; /* per-command filesystem rules, or NULL */
+	int stdio[3];		 /* the command's fds 0, 1, 2, or -1: the caller's */
 };
 
 struct srt_child {
@@ -224,7 +225,7 @@ SRT_PUBLIC srt_spawn_opts *srt_spawn_opts_new(void)
 {
 	srt_spawn_opts *o = calloc(1, sizeof(srt_spawn_opts));
 	if (o)
-		o->pty_terminal = -1;
+		o->pty_terminal = o->stdio[0] = o->stdio[1] = o->stdio[2] = -1;
 	return o;
 }
 
@@ -246,6 +247,19 @@ SRT_PUBLIC int srt_spawn_opts_set_fd_limit(srt_spawn_opts *o, unsigned long soft
 	if (!o)
 		return -EINVAL;
 	o->fd_limit = soft;
+	return 0;
+}
+
+SRT_PUBLIC int srt_spawn_opts_set_stdio(srt_spawn_opts *o, int in_fd, int out_fd, int err_fd)
+{
+	int fds[3] = {in_fd, out_fd, err_fd};
+
+	if (!o)
+		return -EINVAL;
+	for (int k = 0; k < 3; k++)
+		if (fds[k] < -1 || (fds[k] >= 0 && fcntl(fds[k], F_GETFD) < 0))
+			return -EBADF;
+	memcpy(o->stdio, fds, sizeof(fds));
 	return 0;
 }
 
@@ -1335,6 +1349,12 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	    ((r = strv_push(&bargv, exec_dst)) < 0 || (r = strv_push(&bargv, bpf_fdnum)) < 0 ||
 	     (r = strv_push(&bargv, obs_fdnum)) < 0 || (r = strv_push(&bargv, "--")) < 0))
 		goto fail;
+	if (o && o->pty && (o->stdio[0] >= 0 || o->stdio[1] >= 0)) {
+		r = srt_error_set(reterr, SRT_E_INVALID_ARGUMENT, EINVAL,
+				  "a pty and a standard input or output of the caller's choice "
+				  "exclude each other (the pty is the command's stdin and stdout)");
+		goto fail;
+	}
 	if (o && o->pty) {
 		/* The command must become a session leader that owns the pty: util-linux
 		 * setsid --ctty does exactly setsid() + TIOCSCTTY on stdin, then execs. */
@@ -1398,9 +1418,11 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 				       .n = 3 + n_masks + (exec_helper ? 2 : 0),
 				       .stdio = {-1, -1, -1},
 				       .nofile = o ? o->fd_limit : 0};
+		if (o)
+			memcpy(sf.stdio, o->stdio, sizeof(sf.stdio));
 		if (pty_slave >= 0) {
 			sf.stdio[0] = sf.stdio[1] = pty_slave;
-			if (isatty(STDERR_FILENO))
+			if (o->stdio[2] < 0 && isatty(STDERR_FILENO))
 				sf.stdio[2] = pty_slave;
 		}
 		/* A setuid bwrap would lose its privilege inside a user namespace of ours. */

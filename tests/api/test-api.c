@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -308,6 +309,43 @@ int main(void)
 		unlink(file);
 		unlink(prot);
 		rmdir(dir);
+	}
+	/* the command's stdin, stdout and stderr from the caller's pipes */
+	{
+		char *argv[] = {"sh", "-c", "read l; echo \"out:$l\"; echo err >&2; exit 3", NULL};
+		int in[2], out[2], err[2];
+		srt_spawn_opts *o = srt_spawn_opts_new();
+		srt_child *ch = NULL;
+		char buf[64] = "";
+		ssize_t k;
+
+		ok(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0 &&
+			   pipe2(err, O_CLOEXEC) == 0,
+		   "three pipes");
+		is_int(srt_spawn_opts_set_stdio(o, 1000, -1, -1), -EBADF, "a closed fd is refused");
+		is_int(srt_spawn_opts_set_stdio(o, in[0], out[1], err[1]), 0, "srt_spawn_opts_set_stdio");
+		ok(srt_manager_spawn(a, argv, o, &ch, NULL) == 0, "spawn with the caller's pipes");
+		close(in[0]);
+		close(out[1]);
+		close(err[1]);
+		ok(write(in[1], "hello\n", 6) == 6, "write to its stdin");
+		close(in[1]);
+		k = read(out[0], buf, sizeof(buf) - 1);
+		buf[k > 0 ? k : 0] = '\0';
+		is_str(buf, "out:hello\n", "its stdout came through the pipe");
+		k = read(err[0], buf, sizeof(buf) - 1);
+		buf[k > 0 ? k : 0] = '\0';
+		is_str(buf, "err\n", "its stderr came through the other pipe");
+		is_int(status_of(ch), 3, "exit status");
+		ok(read(out[0], buf, 1) == 0, "no writer is left on the stdout pipe");
+		close(out[0]);
+		close(err[0]);
+		ok(srt_spawn_opts_set_pty(o, 0) == 0 && srt_spawn_opts_set_stdio(o, 0, -1, -1) == 0 &&
+			   srt_manager_spawn(a, argv, o, &ch, &e) < 0 &&
+			   srt_error_code(e) == SRT_E_INVALID_ARGUMENT,
+		   "a pty with the caller's stdin is refused (%s)", e ? srt_error_message(e) : "");
+		e = srt_error_free(e);
+		srt_spawn_opts_free(o);
 	}
 	is_int(srt_manager_unsubscribe_violations(b, sub), 0, "B: unsubscribed");
 	srt_manager_free(a);
