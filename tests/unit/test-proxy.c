@@ -5,6 +5,7 @@
  * for the exact reply bytes. Name resolution goes through the resolver's test seam so that one
  * allowed name ("rebind.example.com") resolves to 127.0.0.1 without touching /etc/hosts.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -179,6 +180,46 @@ static void *origin_thread(void *arg)
 		close(c);
 	}
 	return NULL;
+}
+
+/* ---- echo server (one connection) and the process's pipes ---- */
+
+static void *echo_thread(void *arg)
+{
+	int lfd = *(int *)arg, c;
+	char b[4096];
+	ssize_t n;
+
+	c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		return NULL;
+	while ((n = recv(c, b, sizeof(b), 0)) > 0)
+		if (send(c, b, (size_t)n, MSG_NOSIGNAL) != n)
+			break;
+	close(c);
+	return NULL;
+}
+
+/* The pipes open in this process (the proxy runs in it): "pipe:[...]" links in /proc/self/fd. */
+static int count_pipes(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		char p[300], t[64];
+		ssize_t k;
+
+		snprintf(p, sizeof(p), "/proc/self/fd/%s", de->d_name);
+		k = readlink(p, t, sizeof(t) - 1);
+		if (k > 5 && strncmp(t, "pipe:", 5) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
 }
 
 /* ---- curl ---- */
@@ -558,6 +599,38 @@ int main(void)
 			   "after descriptors are free again, new connections are served");
 			close(fd);
 		}
+	}
+
+	/* An idle tunnel gives its relay pipes back: the proxy's sweep trims them (the relay's
+	 * own trimming is in test-relay); traffic afterwards makes new ones. */
+	{
+		uint16_t eport;
+		int efd = listen_lo(&eport, false), fd, base, busy = -1, idle = -1;
+		pthread_t et;
+		size_t got;
+
+		pthread_create(&et, NULL, echo_thread, &efd);
+		base = count_pipes();
+		n = snprintf(req, sizeof(req), "CONNECT 127.0.0.1:%u HTTP/1.1\r\n\r\n", eport);
+		fd = connect_lo(http_port);
+		(void)!send(fd, req, (size_t)n, MSG_NOSIGNAL);
+		got = read_all(fd, buf, sizeof(RESP_200), IO_TIMEOUT_MS);
+		ok(got == sizeof(RESP_200) - 1, "trim: a tunnel to an echo server");
+		(void)!send(fd, "ping", 4, MSG_NOSIGNAL);
+		got = read_all(fd, buf, 5, IO_TIMEOUT_MS);
+		ok(got == 4 && memcmp(buf, "ping", 4) == 0, "trim: bytes go through it and back");
+		busy = count_pipes();
+		ok(busy > base, "trim: the tunnel's relay holds pipes (%d, before %d)", busy, base);
+		/* several sweeps (every 250 ms) of an idle tunnel; give up after 10 s */
+		for (int i = 0; i < 200 && (idle = count_pipes()) > base; i++)
+			usleep(50000);
+		is_int(idle, base, "trim: idle, the tunnel gives its pipes back (sweep)");
+		(void)!send(fd, "pong", 4, MSG_NOSIGNAL);
+		got = read_all(fd, buf, 5, IO_TIMEOUT_MS);
+		ok(got == 4 && memcmp(buf, "pong", 4) == 0, "trim: the trimmed tunnel still relays");
+		close(fd);
+		pthread_join(et, NULL);
+		close(efd);
 	}
 
 	/* bring-your-own proxy: a forward listener relays to a fixed host port, no policy */
