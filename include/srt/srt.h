@@ -6,6 +6,7 @@
  *   srt_config_load_file() / srt_config_load_string() / srt_config_new_default()
  *   → srt_manager_new(config)          copies what it needs from the config
  *   → srt_manager_spawn(argv, opts)    as many times as wanted, one srt_child each
+ *     or srt_manager_wrap(argv, opts)  a command line the caller starts itself
  *   → srt_child_wait() / srt_child_kill()
  *   → srt_child_free(), srt_manager_free(), srt_config_free()
  *
@@ -16,9 +17,10 @@
  * in one process are independent.
  *
  * Threads: objects are not internally locked. Use one object from one thread at a time; distinct
- * objects may be used concurrently. Exceptions, callable from any thread: srt_child_kill()
- * (while another thread is blocked in srt_child_wait()), the violation functions, and
- * srt_ask_answer(). A manager must outlive its children. Callbacks (log, violations, ask) are
+ * objects may be used concurrently. Exceptions, callable from any thread: srt_manager_spawn()
+ * and srt_manager_wrap() (serialised inside the manager; its setters must not run meanwhile),
+ * srt_child_kill() (while another thread is blocked in srt_child_wait()), the violation
+ * functions, and srt_ask_answer(). A manager must outlive its children. Callbacks (log, violations, ask) are
  * called on srt's proxy thread as well as on the caller's; they must not block.
  *
  * Any thread may spawn: a sandbox outlives the thread that spawned it (spawns from threads other
@@ -244,6 +246,37 @@ typedef struct srt_child srt_child;
  * A command that does not exist gives SRT_E_COMMAND_NOT_FOUND and starts nothing. */
 SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opts *o,
 				 srt_child **ret, srt_error **reterr);
+
+/* Wraps argv into a command line for the caller to start itself, with its own process
+ * machinery (a subprocess module, a job runner, a shell): the reference's wrapWithSandbox().
+ * *ret_argv (free with srt_strv_free()) is
+ *
+ *     LIBEXECDIR/srt/srt-launch SOCKET TOKEN -- argv...
+ *
+ * srt-launch hands its descriptors 0, 1 and 2, working directory and environment to this
+ * manager over a unix socket in a private directory (0700, below /tmp/srt-UID), which runs argv
+ * in a sandbox exactly as srt_manager_spawn() would, with o's options (copied; where o sets
+ * no working directory or environment, the launcher's are used; a pty is refused). srt-launch
+ * stands in for the command: the signals INT, TERM, HUP, QUIT, USR1, USR2 and WINCH it receives
+ * are forwarded, and it exits with the command's status (the exit code, or 128+N after signal
+ * N), or 125 (126, 127 for a command that cannot run) with a message on stderr when the
+ * sandbox could not be made. The sandbox lives in this process (proxy, observer, violations are
+ * this manager's), so the manager must outlive the launcher: srt_manager_free() kills
+ * sandboxes still running for launchers (their launchers exit 125). A launcher that dies takes
+ * its sandbox along (SIGKILL). Each command line runs once (the token is used up); at most 4096
+ * may wait to be started. Only processes of the caller's uid may connect.
+ * To run it through a shell, srt_shell_quote() makes one string of it.
+ * Any thread, concurrently with srt_manager_spawn() (spawns are serialised internally); the
+ * manager's setters must not run while launchers are being served. */
+SRT_PUBLIC int srt_manager_wrap(srt_manager *m, char *const argv[], const srt_spawn_opts *o,
+				char ***ret_argv, srt_error **reterr);
+
+/* argv as one string for `sh -c`: words made only of [A-Za-z0-9_./=:,+@%-] as they are, every
+ * other word in single quotes ('\'' for a quote). Free with free(); NULL on allocation failure. */
+SRT_PUBLIC char *srt_shell_quote(char *const argv[]);
+
+/* Frees a NULL-terminated string vector returned by libsrt. NULL is fine. Returns NULL. */
+SRT_PUBLIC char **srt_strv_free(char **v);
 
 /* The pid of the sandbox's outermost process (bubblewrap) in the caller's pid namespace. */
 SRT_PUBLIC pid_t srt_child_pid(const srt_child *ch);

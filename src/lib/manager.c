@@ -7,6 +7,7 @@
  * Everything that decides is in the pure modules (mount-plan.c, bwrap-argv.c, settings.c);
  * this file gathers facts from the system and wires them together.
  */
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -34,6 +35,7 @@
 #include "linux/placeholders.h"
 #include "linux/seccomp-filter.h"
 #include "linux/spawn.h"
+#include "linux/wrap.h"
 #include "mount-plan.h"
 #include "net/domain-match.h"
 #include "net/proxy-env.h"
@@ -69,6 +71,10 @@ struct srt_manager {
 	uint64_t next_child; /* ids of children in the violation store */
 	srt_log_fn log_fn;
 	void *log_ud;
+	/* srt_manager_spawn() may run on wrap-server threads next to the caller's: one at a time */
+	pthread_mutex_t spawn_lock;
+	pthread_mutex_t wrap_lock;
+	struct wrap_server *wrap; /* created by the first srt_manager_wrap() */
 };
 
 struct srt_spawn_opts {
@@ -145,8 +151,12 @@ SRT_PUBLIC int srt_manager_new(const srt_config *c, srt_manager **ret, srt_error
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
+	pthread_mutex_init(&m->spawn_lock, NULL);
+	pthread_mutex_init(&m->wrap_lock, NULL);
 	m->s = settings_copy(c->s);
 	if (!m->s) {
+		pthread_mutex_destroy(&m->spawn_lock);
+		pthread_mutex_destroy(&m->wrap_lock);
 		free(m);
 		return -ENOMEM;
 	}
@@ -210,6 +220,8 @@ SRT_PUBLIC srt_manager *srt_manager_free(srt_manager *m)
 {
 	if (!m)
 		return NULL;
+	/* first: its threads spawn and wait through this manager */
+	wrap_server_free(m->wrap);
 	policy_slot_done(&m->policy);
 	settings_free(m->s);
 	bwrap_info_done(&m->bwrap);
@@ -217,6 +229,8 @@ SRT_PUBLIC srt_manager *srt_manager_free(srt_manager *m)
 	free(m->connect_helper);
 	keeper_stop(m->keeper);
 	m->violations = vstore_free(m->violations);
+	pthread_mutex_destroy(&m->spawn_lock);
+	pthread_mutex_destroy(&m->wrap_lock);
 	free(m);
 	return NULL;
 }
@@ -760,6 +774,23 @@ static char *find_helper(const char *name, const char *subdir)
 			free(real);
 		}
 	}
+	{
+		/* next to this library: a build tree (src/lib/../exec/srt-exec), or a copied tree */
+		Dl_info di;
+		_cleanup_free_ char *lib = NULL;
+
+		if (dladdr((void *)find_helper, &di) && di.dli_fname &&
+		    (lib = realpath(di.dli_fname, NULL)) && (dir = strrchr(lib, '/'))) {
+			*dir = 0;
+			if (asprintf(&c, "%s/../%s/%s", lib, subdir, name) < 0)
+				return NULL;
+			char *real = realpath(c, NULL);
+			free(c);
+			if (real && access(real, X_OK) == 0 && shell_safe_path(real))
+				return real;
+			free(real);
+		}
+	}
 	if (asprintf(&c, "%s/%s", SRT_LIBEXECDIR, name) < 0)
 		return NULL;
 	if (access(c, X_OK) < 0 || !shell_safe_path(c)) {
@@ -1127,8 +1158,8 @@ static void stop_proxy(srt_child *ch)
 	ch->own_addrs = NULL;
 }
 
-SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opts *o,
-				 srt_child **ret, srt_error **reterr)
+static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opts *o,
+			 srt_child **ret, srt_error **reterr)
 {
 	_cleanup_strv_free_ char **env = NULL, **bargv = NULL;
 	_cleanup_free_ char *cwd = NULL, *exe = NULL, *state = NULL, *home_pw = NULL;
@@ -1683,5 +1714,144 @@ SRT_PUBLIC srt_child *srt_child_free(srt_child *ch)
 	buf_free(&ch->status);
 	free(ch->command);
 	free(ch);
+	return NULL;
+}
+
+SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opts *o,
+				 srt_child **ret, srt_error **reterr)
+{
+	int r;
+
+	if (!m)
+		return srt_error_set(reterr, SRT_E_INVALID_ARGUMENT, EINVAL, "no manager given");
+	pthread_mutex_lock(&m->spawn_lock);
+	r = manager_spawn(m, argv, o, ret, reterr);
+	pthread_mutex_unlock(&m->spawn_lock);
+	return r;
+}
+
+static srt_spawn_opts *spawn_opts_copy(const srt_spawn_opts *o)
+{
+	srt_spawn_opts *c = srt_spawn_opts_new();
+
+	if (!c || !o)
+		return c;
+	c->pty_terminal = o->pty_terminal;
+	c->pty = o->pty;
+	c->fd_limit = o->fd_limit;
+	memcpy(c->stdio, o->stdio, sizeof(c->stdio));
+	if ((o->cwd && !(c->cwd = strdup(o->cwd))) || (o->env && !(c->env = strv_copy(o->env))) ||
+	    (o->fs && !(c->fs = settings_copy(o->fs))))
+		return srt_spawn_opts_free(c);
+	return c;
+}
+
+int spawn_opts_for_launch(const srt_spawn_opts *base, const char *cwd, char **env,
+			  const int stdio[3], srt_spawn_opts **ret)
+{
+	srt_spawn_opts *o = spawn_opts_copy(base);
+
+	if (!o)
+		return -ENOMEM;
+	memcpy(o->stdio, stdio, sizeof(o->stdio));
+	/* a pty is the launcher's business (it has the terminal): not offered through wrap */
+	o->pty = false;
+	o->pty_terminal = -1;
+	if ((!o->cwd && cwd && !(o->cwd = strdup(cwd))) || (!o->env && env && !(o->env = strv_copy(env)))) {
+		srt_spawn_opts_free(o);
+		return -ENOMEM;
+	}
+	*ret = o;
+	return 0;
+}
+
+SRT_PUBLIC int srt_manager_wrap(srt_manager *m, char *const argv[], const srt_spawn_opts *o,
+				char ***ret_argv, srt_error **reterr)
+{
+	_cleanup_free_ char *launcher = NULL, *state = NULL;
+	_cleanup_strv_free_ char **v = NULL;
+	char token[LAUNCH_TOKEN_LEN + 1];
+	srt_spawn_opts *copy;
+	int r;
+
+	if (!m || !argv || !argv[0] || !ret_argv)
+		return srt_error_set(reterr, SRT_E_INVALID_ARGUMENT, EINVAL, "no command given");
+	if (o && o->pty)
+		return srt_error_set(reterr, SRT_E_INVALID_ARGUMENT, EINVAL,
+				     "a wrapped command line runs on the descriptors it is started "
+				     "with; a pty is not offered (use srt_manager_spawn())");
+	launcher = find_helper("srt-launch", "launch");
+	if (!launcher)
+		return srt_error_set(reterr, SRT_E_DEPENDENCY, ENOENT,
+				     "the srt-launch helper was not found (looked next to this "
+				     "program and in %s); it is installed with libsrt",
+				     SRT_LIBEXECDIR);
+	pthread_mutex_lock(&m->wrap_lock);
+	if (!m->wrap) {
+		r = state_dir_ensure(&state, reterr);
+		if (r >= 0)
+			r = wrap_server_new(m, state, &m->wrap, reterr);
+		if (r < 0) {
+			pthread_mutex_unlock(&m->wrap_lock);
+			return r;
+		}
+	}
+	pthread_mutex_unlock(&m->wrap_lock);
+	copy = o ? spawn_opts_copy(o) : NULL;
+	if (o && !copy)
+		return -ENOMEM;
+	r = wrap_server_add(m->wrap, copy, token);
+	if (r < 0) {
+		srt_spawn_opts_free(copy);
+		return srt_error_set(reterr, r == -EAGAIN ? SRT_E_INVALID_ARGUMENT : SRT_E_SYSTEM, -r,
+				     r == -EAGAIN ? "too many wrapped command lines not started yet"
+						  : "cannot make a launch token: %s",
+				     strerror(-r));
+	}
+	if ((r = strv_push(&v, launcher)) < 0 || (r = strv_push(&v, wrap_server_socket(m->wrap))) < 0 ||
+	    (r = strv_push(&v, token)) < 0 || (r = strv_push(&v, "--")) < 0 ||
+	    (r = strv_extend(&v, argv)) < 0)
+		return r;
+	*ret_argv = TAKE_PTR(v);
+	return 0;
+}
+
+SRT_PUBLIC char **srt_strv_free(char **v)
+{
+	return strv_free(v);
+}
+
+SRT_PUBLIC char *srt_shell_quote(char *const argv[])
+{
+	struct buf b = BUF_INIT;
+
+	if (!argv)
+		return NULL;
+	for (size_t i = 0; argv[i]; i++) {
+		bool plain = argv[i][0] != '\0';
+
+		for (const char *c = argv[i]; *c && plain; c++)
+			plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				       "_-./=:,+@%", *c) != NULL;
+		if (i && buf_puts(&b, " ") < 0)
+			goto fail;
+		if (plain) {
+			if (buf_puts(&b, argv[i]) < 0)
+				goto fail;
+			continue;
+		}
+		if (buf_puts(&b, "'") < 0)
+			goto fail;
+		for (const char *c = argv[i]; *c; c++)
+			if ((*c == '\'' ? buf_puts(&b, "'\\''") : buf_append(&b, c, 1)) < 0)
+				goto fail;
+		if (buf_puts(&b, "'") < 0)
+			goto fail;
+	}
+	if (buf_reserve(&b, 1) < 0)
+		goto fail;
+	return buf_steal(&b);
+fail:
+	buf_free(&b);
 	return NULL;
 }

@@ -7,19 +7,26 @@
  * 127.0.0.1.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "srt/srt.h"
 #include "tap.h"
+
+extern char **environ;
 
 static uint16_t port;
 static int server_fd;
@@ -145,6 +152,84 @@ static int status_of(srt_child *ch)
 		st = -1;
 	srt_child_free(ch);
 	return st;
+}
+
+/* Starts argv with stdin, stdout and stderr on new pipes; the caller's ends in io[0..2]. */
+static pid_t start_piped(char *const argv[], int io[3])
+{
+	posix_spawn_file_actions_t fa;
+	int in[2], out[2], err[2];
+	pid_t pid = -1;
+
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
+		pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	io[0] = in[1];
+	io[1] = out[0];
+	io[2] = err[0];
+	return pid;
+}
+
+/* Everything until EOF (at most cap-1 bytes). */
+static void slurp(int fd, char *buf, size_t cap)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (len + 1 < cap && (n = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+}
+
+static int exit_of(pid_t pid)
+{
+	int st;
+
+	if (pid <= 0 || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Waits (up to 5 s) until a process with exactly this command line exists (present) or no
+ * longer exists (!present); returns whether it came to that. */
+static bool wait_process(const char *cmdline, size_t len, bool present)
+{
+	for (int i = 0; i < 100; i++) {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+		bool seen = false;
+
+		while (d && (de = readdir(d))) {
+			char p[300], b[256];
+			FILE *f;
+			size_t n;
+
+			if (de->d_name[0] < '0' || de->d_name[0] > '9')
+				continue;
+			snprintf(p, sizeof(p), "/proc/%s/cmdline", de->d_name);
+			if (!(f = fopen(p, "r")))
+				continue;
+			n = fread(b, 1, sizeof(b), f);
+			fclose(f);
+			if (n == len && memcmp(b, cmdline, len) == 0)
+				seen = true;
+		}
+		if (d)
+			closedir(d);
+		if (seen == present)
+			return true;
+		usleep(50000);
+	}
+	return false;
 }
 
 int main(void)
@@ -346,6 +431,114 @@ int main(void)
 		   "a pty with the caller's stdin is refused (%s)", e ? srt_error_message(e) : "");
 		e = srt_error_free(e);
 		srt_spawn_opts_free(o);
+	}
+	/* srt_manager_wrap: a command line the caller starts itself */
+	{
+		char *cmd[] = {"sh", "-c", "read l; echo \"w:$l:$PWD\"; echo e >&2; exit 5", NULL};
+		char *trap[] = {"sh", "-c", "trap 'exit 42' TERM; echo ready; while :; do sleep 0.1; done",
+				NULL};
+		char *lingering[] = {"sleep", "61.4242", NULL};
+		char *missing[] = {"srt-no-such-command-xyz", NULL};
+		char *quote_me[] = {"echo", "a b", "it's", "", "x=1", NULL};
+		char **w = NULL, *q, out[256], err[512], cwd[256];
+		int io[3];
+		pid_t pid;
+
+		ok(getcwd(cwd, sizeof(cwd)) != NULL, "cwd");
+		ok(srt_manager_wrap(a, cmd, NULL, &w, &e) == 0 && w && strstr(w[0], "srt-launch") &&
+			   strcmp(w[3], "--") == 0 && strcmp(w[4], "sh") == 0,
+		   "wrap: LAUNCHER SOCKET TOKEN -- argv (%s)", e ? srt_error_message(e) : "");
+		e = srt_error_free(e);
+		if (w) {
+			pid = start_piped(w, io);
+			ok(pid > 0, "the caller starts it itself, on its own pipes");
+			ok(write(io[0], "hi\n", 3) == 3, "writes to its stdin");
+			close(io[0]);
+			slurp(io[1], out, sizeof(out));
+			slurp(io[2], err, sizeof(err));
+			close(io[1]);
+			close(io[2]);
+			{
+				char want[300];
+				snprintf(want, sizeof(want), "w:hi:%s\n", cwd);
+				is_str(out, want, "the sandboxed command read the caller's pipe and "
+						  "ran in the launcher's directory");
+			}
+			is_str(err, "e\n", "its stderr is the launcher's");
+			is_int(exit_of(pid), 5, "the launcher exits with the command's status");
+			pid = start_piped(w, io);
+			close(io[0]);
+			slurp(io[1], out, sizeof(out));
+			slurp(io[2], err, sizeof(err));
+			close(io[1]);
+			close(io[2]);
+			is_int(exit_of(pid), 125, "the same command line a second time: 125");
+			like_str(err, "already used", "... with the reason on stderr");
+			memset(w[2], 'a', strlen(w[2]));
+			pid = start_piped(w, io);
+			close(io[0]);
+			slurp(io[1], out, sizeof(out));
+			slurp(io[2], err, sizeof(err));
+			close(io[1]);
+			close(io[2]);
+			is_int(exit_of(pid), 125, "a made-up token: 125, nothing runs");
+			w = srt_strv_free(w);
+		}
+		ok(srt_manager_wrap(a, trap, NULL, &w, NULL) == 0, "wrap a command that traps TERM");
+		if (w) {
+			pid = start_piped(w, io);
+			close(io[0]);
+			ok(read(io[1], out, 6) == 6 && memcmp(out, "ready\n", 6) == 0, "it runs");
+			kill(pid, SIGTERM);
+			is_int(exit_of(pid), 42, "SIGTERM to the launcher reaches the command");
+			close(io[1]);
+			close(io[2]);
+			w = srt_strv_free(w);
+		}
+		ok(srt_manager_wrap(a, lingering, NULL, &w, NULL) == 0, "wrap a long sleep");
+		if (w) {
+			pid = start_piped(w, io);
+			close(io[0]);
+			ok(wait_process("sleep\00061.4242", sizeof("sleep\00061.4242"), true),
+			   "the sandboxed sleep runs");
+			kill(pid, SIGKILL);
+			is_int(exit_of(pid), 128 + SIGKILL, "the launcher is killed");
+			ok(wait_process("sleep\00061.4242", sizeof("sleep\00061.4242"), false),
+			   "... and its sandbox goes with it");
+			close(io[1]);
+			close(io[2]);
+			w = srt_strv_free(w);
+		}
+		ok(srt_manager_wrap(a, missing, NULL, &w, NULL) == 0, "wrap a missing command");
+		if (w) {
+			pid = start_piped(w, io);
+			close(io[0]);
+			slurp(io[2], err, sizeof(err));
+			is_int(exit_of(pid), 127, "the launcher exits 127");
+			like_str(err, "command not found", "... saying why");
+			close(io[1]);
+			close(io[2]);
+			w = srt_strv_free(w);
+		}
+		q = srt_shell_quote(quote_me);
+		is_str(q, "echo 'a b' 'it'\\''s' '' x=1", "srt_shell_quote");
+		free(q);
+		ok(srt_manager_wrap(a, cmd, NULL, &w, NULL) == 0, "wrap again");
+		if (w) {
+			char *sh[] = {"/bin/sh", "-c", NULL, NULL};
+
+			sh[2] = srt_shell_quote(w);
+			pid = start_piped(sh, io);
+			ok(write(io[0], "via-sh\n", 7) == 7, "through sh -c with srt_shell_quote");
+			close(io[0]);
+			slurp(io[1], out, sizeof(out));
+			close(io[1]);
+			close(io[2]);
+			like_str(out, "w:via-sh:", "... the same command runs");
+			is_int(exit_of(pid), 5, "... and its status comes back through the shell");
+			free(sh[2]);
+			w = srt_strv_free(w);
+		}
 	}
 	is_int(srt_manager_unsubscribe_violations(b, sub), 0, "B: unsubscribed");
 	srt_manager_free(a);

@@ -24,7 +24,7 @@ print(o["prefix"], o["libdir"], o["libexecdir"], o["mandir"], o["includedir"], o
 read -r P LIB LIBEXEC MAN INC BIN SAN <<<"$prefix"
 R=$D$P
 for f in "$BIN/srt" "$LIB/libsrt.so.0" "$LIB/libsrt.a" "$INC/srt/srt.h" "$LIB/pkgconfig/srt.pc" \
-	"$LIBEXEC/srt/srt-connect" "$MAN/man1/srt.1" "$MAN/man5/srt-settings.5"; do
+	"$LIBEXEC/srt/srt-connect" "$LIBEXEC/srt/srt-launch" "$MAN/man1/srt.1" "$MAN/man5/srt-settings.5"; do
 	case $f in /*) path=$D$f ;; *) path=$R/$f ;; esac
 	[ -e "$path" ]
 	ok $? "installed: $f"
