@@ -174,6 +174,15 @@ SRT_PUBLIC int srt_manager_update_network(srt_manager *m, const char *const *all
 typedef struct srt_ask srt_ask;
 typedef void (*srt_ask_fn)(srt_ask *ask, const char *host, uint16_t port, void *userdata);
 
+/* The proxy ports a sandbox started now would get, as seen inside it (on 127.0.0.1 and ::1:
+ * HTTP 3128, SOCKS5 1080; HTTP_PROXY and the other variables name them). Returns 1 when
+ * sandboxes get srt's network namespace and proxy (an allow list, an ask callback or an
+ * external proxy port), 0 when they get no network at all (both ports 0), -EINVAL. The ports
+ * are not on the host: nothing listens there (the reference's getProxyPort() named host ports).
+ * Either pointer may be NULL. */
+SRT_PUBLIC int srt_manager_get_proxy_ports(const srt_manager *m, uint16_t *ret_http,
+					   uint16_t *ret_socks);
+
 /* The manager's effective settings as JSON (the network lists as last updated); free() it.
  * Returns 0, -EINVAL or -ENOMEM. */
 SRT_PUBLIC int srt_manager_get_config_json(srt_manager *m, char **ret);

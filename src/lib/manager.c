@@ -1855,3 +1855,18 @@ fail:
 	buf_free(&b);
 	return NULL;
 }
+
+SRT_PUBLIC int srt_manager_get_proxy_ports(const srt_manager *m, uint16_t *ret_http,
+					   uint16_t *ret_socks)
+{
+	bool network;
+
+	if (!m)
+		return -EINVAL;
+	network = m->allow_listed || m->s->http_proxy_port || m->s->socks_proxy_port || m->ask_fn;
+	if (ret_http)
+		*ret_http = network ? PROXY_HTTP_PORT : 0;
+	if (ret_socks)
+		*ret_socks = network ? PROXY_SOCKS_PORT : 0;
+	return network ? 1 : 0;
+}

@@ -432,6 +432,18 @@ int main(void)
 		e = srt_error_free(e);
 		srt_spawn_opts_free(o);
 	}
+	/* the proxy ports inside a sandbox */
+	{
+		uint16_t hp = 1, sp = 1;
+		srt_manager *none = manager("");
+
+		is_int(srt_manager_get_proxy_ports(a, &hp, &sp), 1, "A's sandboxes get the proxy");
+		ok(hp == 3128 && sp == 1080, "... on 3128 and 1080 inside (%u, %u)", hp, sp);
+		is_int(srt_manager_get_proxy_ports(none, &hp, &sp), 0,
+		       "nothing allowed, no ask callback: no network at all");
+		ok(hp == 0 && sp == 0, "... and no ports");
+		srt_manager_free(none);
+	}
 	/* srt_manager_wrap: a command line the caller starts itself */
 	{
 		char *cmd[] = {"sh", "-c", "read l; echo \"w:$l:$PWD\"; echo e >&2; exit 5", NULL};
