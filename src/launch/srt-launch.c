@@ -105,7 +105,7 @@ int main(int argc, char *argv[])
 				 "command line from srt_manager_wrap())");
 	if (strlen(argv[1]) >= sizeof(sa.sun_path))
 		return die("socket path too long: %s", argv[1]);
-	strcpy(sa.sun_path, argv[1]);
+	memcpy(sa.sun_path, argv[1], strlen(argv[1]) + 1);
 
 	/* signals before connecting: none may be lost once the command runs */
 	if (pipe2(sp, O_CLOEXEC | O_NONBLOCK) < 0)

@@ -624,7 +624,9 @@ int main(void)
 		/* several sweeps (every 250 ms) of an idle tunnel; give up after 10 s */
 		for (int i = 0; i < 200 && (idle = count_pipes()) > base; i++)
 			usleep(50000);
-		is_int(idle, base, "trim: idle, the tunnel gives its pipes back (sweep)");
+		/* at most the count before: pipes of earlier tests' tunnels may be swept too */
+		ok(idle >= 0 && idle <= base,
+		   "trim: idle, the tunnel gives its pipes back (sweep: %d, before %d)", idle, base);
 		(void)!send(fd, "pong", 4, MSG_NOSIGNAL);
 		got = read_all(fd, buf, 5, IO_TIMEOUT_MS);
 		ok(got == 4 && memcmp(buf, "pong", 4) == 0, "trim: the trimmed tunnel still relays");

@@ -443,7 +443,7 @@ int wrap_server_new(srt_manager *m, const char *state_dir, struct wrap_server **
 				  w->sock);
 		goto fail;
 	}
-	strcpy(sa.sun_path, w->sock);
+	memcpy(sa.sun_path, w->sock, strlen(w->sock) + 1);
 	w->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	w->stop = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->lfd < 0 || w->stop < 0 || bind(w->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
