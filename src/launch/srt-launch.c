@@ -116,7 +116,10 @@ int main(int argc, char *argv[])
 		sigemptyset(&sa_.sa_mask);
 		sigaction(fwd[i], &sa_, NULL);
 	}
-	signal(SIGPIPE, SIG_IGN);
+	{
+		struct sigaction ign = {.sa_handler = SIG_IGN};
+		sigaction(SIGPIPE, &ign, NULL);
+	}
 
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
