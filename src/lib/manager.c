@@ -1445,6 +1445,19 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	r = plan_compile(&b.plan, &ops, &n_ops);
 	if (r < 0)
 		goto fail;
+	/* filesystem.privateTmp: what the plan shows below /tmp is bound into the tmpfs */
+	if ((b.fs ? b.fs : m->s)->private_tmp) {
+		_cleanup_free_ char *ccwd = NULL;
+		enum node_type t;
+
+		if (path_canonical(cwd, &ccwd, &t) < 0 || t != NODE_DIR) {
+			free(ccwd);
+			ccwd = NULL;
+		}
+		r = bwrap_private_dir_ops(&b.plan, "/tmp", ccwd, &ops, &n_ops);
+		if (r < 0)
+			goto fail;
+	}
 	for (size_t i = 0; i < n_ops; i++)
 		mlog(m, SRT_LOG_DEBUG, "mount %s %s (%s%s)",
 		     ops[i].kind == OP_BIND_RW	 ? "read-write"
@@ -1498,6 +1511,7 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 		.ops = ops,
 		.n_ops = n_ops,
 		.tmpdir = state,
+		.private_tmp = (b.fs ? b.fs : m->s)->private_tmp ? "/tmp" : NULL,
 		.cwd = cwd,
 		/* with the proxy, the sandbox lives in the network namespace srt creates */
 		.unshare_net = !network,
