@@ -431,6 +431,8 @@ static int add_setting_path(struct build *b, const char *raw, enum rule_kind kin
 struct missing {
 	char *path;
 	enum node_type want;
+	enum rule_kind kind; /* of the rule the placeholder carries */
+	const char *why;
 };
 
 struct scan_ctx {
@@ -490,6 +492,8 @@ static int scan_add(void *ud, const char *path, enum node_type type, enum node_t
 	if (!sc->miss[sc->n_miss].path)
 		return -ENOMEM;
 	sc->miss[sc->n_miss].want = want;
+	sc->miss[sc->n_miss].kind = RULE_DENY_WRITE;
+	sc->miss[sc->n_miss].why = "mandatory (missing)";
 	sc->n_miss++;
 	return 0;
 }
@@ -692,6 +696,69 @@ static int scan_and_add(struct build *b, struct scan_ctx *sc, char **scan_roots,
 	return r;
 }
 
+/* The name a deny glob's last component stands for, when it is literal (".env" for a
+ * pattern ending in "/.env");
+ * NULL otherwise (or on ENOMEM: the caller then only warns). */
+static char *glob_last_name(const struct path_rule *pr)
+{
+	size_t n = path_glob_n_components(pr->glob), na;
+	bool sat;
+	char *name;
+
+	if (n == 0 || path_glob_component(pr->glob, n - 1, &na, &sat) != PATH_GLOB_COMP_LITERAL)
+		return NULL;
+	name = malloc(na + 1);
+	if (!name)
+		return NULL;
+	for (size_t j = 0; j < na; j++) {
+		struct path_glob_atom a;
+		path_glob_atom_at(pr->glob, n - 1, j, &a);
+		name[j] = (char)a.byte;
+	}
+	name[na] = '\0';
+	return name;
+}
+
+/* Deny globs whose last component is a literal name (".env"): where that name is missing
+ * directly in a user write root and the glob would match it there, a placeholder is made (as
+ * for the mandatory names), carrying the rule, so the command cannot create it there. */
+static int glob_name_placeholders(struct build *b, struct scan_ctx *sc, char **user_roots)
+{
+	for (size_t i = 0; i < b->n_globs; i++) {
+		const struct path_rule *pr = &b->globs[i];
+		_cleanup_free_ char *name = NULL;
+
+		if (pr->kind != RULE_DENY_READ && pr->kind != RULE_DENY_WRITE)
+			continue;
+		name = glob_last_name(pr);
+		if (!name)
+			continue;
+		for (size_t k = 0; user_roots && user_roots[k]; k++) {
+			_cleanup_free_ char *p = path_join(user_roots[k], name);
+			struct stat st;
+			struct missing *nm;
+
+			if (!p)
+				return -ENOMEM;
+			if (!path_glob_match(pr->glob, p) || lstat(p, &st) == 0 || errno != ENOENT)
+				continue;
+			if (sc->n_miss == sc->cap_miss) {
+				size_t nc = sc->cap_miss ? sc->cap_miss * 2 : 32;
+				nm = realloc(sc->miss, nc * sizeof(*nm));
+				if (!nm)
+					return -ENOMEM;
+				sc->miss = nm;
+				sc->cap_miss = nc;
+			}
+			sc->miss[sc->n_miss++] = (struct missing){.path = TAKE_PTR(p),
+								  .want = NODE_OTHER,
+								  .kind = pr->kind,
+								  .why = pr->what};
+		}
+	}
+	return 0;
+}
+
 /* Deny entries do not cover what is created after the start (a glob protects the matches that
  * exist, a literal entry its path if it exists). Where the command could create such a path
  * (in a write root), say so, naming the entry; with strictDenyGlobs, refuse to run. */
@@ -704,6 +771,7 @@ static int warn_future_matches(struct build *b, char **roots)
 
 		for (size_t i = 0; i < b->n_globs; i++) {
 			const struct path_rule *pr = &b->globs[i];
+			char *name;
 
 			if (pr->kind != RULE_DENY_READ && pr->kind != RULE_DENY_WRITE)
 				continue;
@@ -717,12 +785,16 @@ static int warn_future_matches(struct build *b, char **roots)
 				    "exist at the start are protected; refusing to run "
 				    "(filesystem.strictDenyGlobs)",
 				    pr->what, pr->raw, root);
+			name = glob_last_name(pr);
 			mlog(b->m, SRT_LOG_WARNING,
 			     "%s '%s' protects existing files only: a file created in '%s' during "
-			     "the run that matches it is not %s (set filesystem.strictDenyGlobs "
-			     "to refuse instead)",
+			     "the run that matches it is not %s%s%s%s (set "
+			     "filesystem.strictDenyGlobs to refuse instead)",
 			     pr->what, pr->raw, root,
-			     pr->kind == RULE_DENY_READ ? "hidden" : "read-only");
+			     pr->kind == RULE_DENY_READ ? "hidden" : "read-only",
+			     name ? ", except a new '" : "", name ? name : "",
+			     name ? "' directly in a write root (placeholder)" : "");
+			free(name);
 		}
 		for (size_t i = 0; b->missing_denies && b->missing_denies[i]; i++) {
 			const char *p = b->missing_denies[i];
@@ -799,6 +871,8 @@ static int build_plan(struct build *b)
 		user_roots = user2;
 	}
 	if (r >= 0)
+		r = glob_name_placeholders(b, &sc, user_roots);
+	if (r >= 0)
 		r = warn_future_matches(b, roots);
 	if (r < 0)
 		goto out;
@@ -834,7 +908,7 @@ static int build_plan(struct build *b)
 		}
 		mlog(b->m, SRT_LOG_DEBUG, "protecting missing %s via placeholder %s",
 		     sc.miss[i].want == NODE_DIR ? "directory" : "file", p);
-		r = plan_add(&b->plan, p, RULE_DENY_WRITE, sc.miss[i].want, "mandatory (missing)");
+		r = plan_add(&b->plan, p, sc.miss[i].kind, sc.miss[i].want, sc.miss[i].why);
 		if (r < 0)
 			goto out;
 	}
