@@ -43,5 +43,9 @@ size_t bwrap_args_mask_fds(const struct mount_op *ops, size_t n);
 int bwrap_private_dir_ops(const struct mount_plan *p, const char *dir, const char *cwd,
 			  struct mount_op **ops, size_t *n);
 
+/* bubblewrap's own limit on its arguments, those read with --args included (MAX_ARGS in
+ * bubblewrap 0.8); beyond it bubblewrap refuses to start. */
+#define BWRAP_MAX_ARGS 9000
+
 /* Size limit of the private TMPDIR tmpfs. */
 #define SANDBOX_TMPFS_SIZE "1073741824"

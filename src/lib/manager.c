@@ -561,9 +561,9 @@ static int collect_roots(struct build *b, char ***ret_roots, char ***ret_user_ro
 	return 0;
 }
 
-/* Most paths a glob entry may add to the plan: each becomes a mount, and bwrap's setup and
- * the kernel's mount table (fs.mount-max, 100,000 by default) are finite. */
-#define GLOB_MAX_MATCHES 10000
+/* Most paths the glob entries may add to the plan: each becomes a mount of 3 to 5 bubblewrap
+ * arguments, and bubblewrap takes at most BWRAP_MAX_ARGS (9,000) in all (checked too). */
+#define GLOB_MAX_MATCHES 1500
 
 /* One existing path that a glob entry matches: a rule like a literal entry's. */
 static int glob_hit_add(struct build *b, const struct path_rule *pr, const struct fs_scan_hit *h)
@@ -1606,6 +1606,22 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	r = bwrap_args_build(&spec, &args);
 	if (r < 0)
 		goto fail;
+	{
+		/* bubblewrap refuses more arguments than BWRAP_MAX_ARGS, --args included: say
+		 * why here instead of letting it fail */
+		size_t n_args = 0;
+		for (size_t off = 0; off < args.len; off++)
+			n_args += args.data[off] == '\0';
+		if (n_args + 8 > BWRAP_MAX_ARGS) {
+			r = srt_error_set(reterr, SRT_E_UNSUPPORTED, E2BIG,
+					  "the sandbox needs %zu mounts (%zu bubblewrap arguments); "
+					  "bubblewrap accepts at most %d arguments. Refusing to run. "
+					  "Hint: glob entries that match directories rather than "
+					  "every file in them, or fewer entries",
+					  n_ops, n_args, BWRAP_MAX_ARGS);
+			goto fail;
+		}
+	}
 	r = args_fd = memfd_with("srt-bwrap-args", args.data, args.len);
 	if (r < 0)
 		goto fail_sys;
