@@ -159,12 +159,12 @@ static int cmp_op(const void *a, const void *b)
 }
 
 /* Is p covered by an op at or above it (not p itself when `strict`) that lies strictly below
- * dir, pins left out unless `pins`? */
+ * dir, pins left out unless `pins`? Ops already dropped (path NULL) do not count. */
 static bool covered_below(const struct mount_op *ops, size_t n, const char *dir, const char *p,
 			  bool strict, bool pins)
 {
 	for (size_t i = 0; i < n; i++)
-		if (path_is_under(p, ops[i].path) && path_is_under(ops[i].path, dir) &&
+		if (ops[i].path && path_is_under(p, ops[i].path) && path_is_under(ops[i].path, dir) &&
 		    strcmp(ops[i].path, dir) != 0 && (pins || !ops[i].pin) &&
 		    !(strict && strcmp(ops[i].path, p) == 0))
 			return true;
@@ -186,17 +186,19 @@ static int add_op(struct mount_op **ops, size_t *n, enum op_kind kind, const cha
 	return 0;
 }
 
-int bwrap_private_dir_ops(const struct mount_plan *p, const char *dir, const char *cwd,
-			  struct mount_op **ops, size_t *n)
+int bwrap_private_dir_ops(const struct mount_plan *p, const char *dir,
+			  const char *const *extra, struct mount_op **ops, size_t *n)
 {
-	size_t k = 0;
+	size_t k = 0, n_extra = 0;
 	int r;
 
-	for (size_t i = 0; i <= p->n; i++) {
-		const char *path = i < p->n ? p->rules[i].path : cwd;
+	while (extra && extra[n_extra])
+		n_extra++;
+	for (size_t i = 0; i < p->n + n_extra; i++) {
+		const char *path = i < p->n ? p->rules[i].path : extra[i - p->n];
 		enum access_state a;
 
-		if (!path || strcmp(path, dir) == 0 || !path_is_under(path, dir))
+		if (!path || path[0] != '/' || strcmp(path, dir) == 0 || !path_is_under(path, dir))
 			continue;
 		if (i < p->n && p->rules[i].type == NODE_MISSING)
 			continue;

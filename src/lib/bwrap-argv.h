@@ -34,14 +34,15 @@ size_t bwrap_args_mask_fds(const struct mount_op *ops, size_t n);
 
 /* With a private directory (privateTmp: "/tmp"), the plan's paths below it that the ops leave
  * to the host view (a read-only allowRead entry, a write root inside another) would not be
- * visible: adds a bind for each rule path strictly below dir, and for `cwd` when it lies below
- * dir, that no op at or above it (below dir) covers, with the access plan_access() gives it
+ * visible: adds a bind for each rule path strictly below dir, and for each `extra` path (a
+ * NULL-terminated list of absolute paths: the working directory, the command; "" entries are
+ * ignored) below dir, that no op at or above it (below dir) covers, with the access plan_access() gives it
  * (hidden paths get nothing: the tmpfs has none), and sorts *ops again (parents first). The
  * added ops have .why "private /tmp". Removes the ops at dir itself (the tmpfs wins) and the
  * pins below dir that no other op below dir holds (they would bind host directories in).
  * 0 or -ENOMEM. */
-int bwrap_private_dir_ops(const struct mount_plan *p, const char *dir, const char *cwd,
-			  struct mount_op **ops, size_t *n);
+int bwrap_private_dir_ops(const struct mount_plan *p, const char *dir,
+			  const char *const *extra, struct mount_op **ops, size_t *n);
 
 /* bubblewrap's own limit on its arguments, those read with --args included (MAX_ARGS in
  * bubblewrap 0.8); beyond it bubblewrap refuses to start. */

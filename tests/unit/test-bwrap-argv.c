@@ -30,7 +30,8 @@ static void test_private_tmp(void)
 	/* allowWrite "/" makes /tmp/w and /tmp/ro (allowRead leaves it writable) the same as their
 	 * parent: no op of their own in the host view, so they must be added; the pin at /tmp
 	 * (for /tmp/secret) is dropped, the pin at /tmp/w/a (for /tmp/w/a/k) is kept */
-	is_int(bwrap_private_dir_ops(&p, "/tmp", "/tmp/ro/sub", &ops, &n), 0, "private ops");
+	const char *const extra1[] = {"/tmp/ro/sub", "", NULL};
+	is_int(bwrap_private_dir_ops(&p, "/tmp", extra1, &ops, &n), 0, "private ops");
 	struct sandbox_spec s = {.ops = ops,
 				 .n_ops = n,
 				 .private_tmp = "/tmp",
@@ -57,15 +58,16 @@ static void test_private_tmp(void)
 	p = (struct mount_plan){0};
 	ok(plan_add(&p, "/w", RULE_ALLOW_WRITE, NODE_DIR, "allowWrite") == 0, "plan 2");
 	ok(plan_compile(&p, &ops, &n) == 0, "compiled 2");
-	is_int(bwrap_private_dir_ops(&p, "/tmp", "/tmp/cwd", &ops, &n), 0, "private ops 2");
+	const char *const extra2[] = {"/tmp/cwd", "/tmp/bin/cmd", NULL};
+	is_int(bwrap_private_dir_ops(&p, "/tmp", extra2, &ops, &n), 0, "private ops 2");
 	s.ops = ops;
 	s.n_ops = n;
 	s.tmpfs_size = false;
 	ok(bwrap_args_build(&s, &b) == 0, "build 2");
 	like_str(joined(&b),
-		 "--ro-bind / / --perms 1777 --tmpfs /tmp --ro-bind /tmp/cwd /tmp/cwd --bind /w /w "
-		 "--dev",
-		 "the working directory below /tmp stays visible, read-only");
+		 "--ro-bind / / --perms 1777 --tmpfs /tmp --ro-bind /tmp/bin/cmd /tmp/bin/cmd "
+		 "--ro-bind /tmp/cwd /tmp/cwd --bind /w /w --dev",
+		 "the working directory and the command below /tmp stay visible, read-only");
 	buf_free(&b);
 	mount_ops_free(ops, n);
 	plan_free(&p);
