@@ -340,6 +340,7 @@ struct build {
 	size_t n_globs;
 	char **missing_denies;	 /* literal deny entries that do not exist: canonical path, and */
 	char **missing_labels;	 /* "denyRead '~/x'" */
+	enum rule_kind *missing_kinds;
 	srt_error **reterr;
 };
 
@@ -419,6 +420,12 @@ static int add_setting_path(struct build *b, const char *raw, enum rule_kind kin
 			_cleanup_free_ char *label = NULL;
 			if (asprintf(&label, "%s '%s'", what, raw) < 0)
 				return -ENOMEM;
+			size_t n = strv_length(b->missing_denies);
+			enum rule_kind *nk = realloc(b->missing_kinds, (n + 1) * sizeof(*nk));
+			if (!nk)
+				return -ENOMEM;
+			b->missing_kinds = nk;
+			nk[n] = kind;
 			r = strv_push(&b->missing_denies, canon);
 			return r < 0 ? r : strv_push(&b->missing_labels, label);
 		}
@@ -687,8 +694,8 @@ static int scan_and_add(struct build *b, struct scan_ctx *sc, char **scan_roots,
 	}
 	if (r >= 0)
 		mlog(b->m, SRT_LOG_DEBUG,
-		     "scan of %zu write root(s) and %zu glob(s): %ld entries (depth %d)%s, %zu glob "
-		     "matches, %zu paths watched",
+		     "mandatory-deny scan of %zu write root(s) and %zu glob(s): %ld entries (depth "
+		     "%d)%s, %zu glob matches, %zu paths watched",
 		     strv_length(scan_roots), n_rules, res.entries, mo.depth,
 		     res.from_cache ? ", from the scan cache" : res.cacheable ? ", cached" : "",
 		     n_matches, res.n_watched);
@@ -721,7 +728,8 @@ static char *glob_last_name(const struct path_rule *pr)
 
 /* Deny globs whose last component is a literal name (".env"): where that name is missing
  * directly in a user write root and the glob would match it there, a placeholder is made (as
- * for the mandatory names), carrying the rule, so the command cannot create it there. */
+ * for the mandatory names), carrying the rule, so the command cannot create it there. The
+ * same for missing literal deny entries whose directory exists. */
 static int glob_name_placeholders(struct build *b, struct scan_ctx *sc, char **user_roots)
 {
 	for (size_t i = 0; i < b->n_globs; i++) {
@@ -756,6 +764,44 @@ static int glob_name_placeholders(struct build *b, struct scan_ctx *sc, char **u
 								  .why = pr->what};
 		}
 	}
+
+	/* Literal deny entries that do not exist, in an existing directory of a user write root:
+	 * an empty file there stops the command from creating the path (as a file or as a
+	 * directory) and carries the rule. Deeper ones (a missing parent) are warned about. */
+	for (size_t i = 0; b->missing_denies && b->missing_denies[i]; i++) {
+		char *p = b->missing_denies[i];
+		_cleanup_free_ char *parent = strdup(p);
+		char *slash = parent ? strrchr(parent, '/') : NULL;
+		bool in_root = false;
+		struct stat st;
+		struct missing *nm;
+
+		if (!parent)
+			return -ENOMEM;
+		for (size_t k = 0; user_roots && user_roots[k]; k++)
+			in_root = in_root || (path_is_under(p, user_roots[k]) &&
+					      strcmp(p, user_roots[k]) != 0);
+		if (!in_root || !slash || slash == parent)
+			continue;
+		*slash = '\0';
+		if (lstat(parent, &st) < 0 || !S_ISDIR(st.st_mode) || lstat(p, &st) == 0)
+			continue; /* no directory to put it in, or something is there (a link) */
+		if (sc->n_miss == sc->cap_miss) {
+			size_t nc = sc->cap_miss ? sc->cap_miss * 2 : 32;
+			nm = realloc(sc->miss, nc * sizeof(*nm));
+			if (!nm)
+				return -ENOMEM;
+			sc->miss = nm;
+			sc->cap_miss = nc;
+		}
+		sc->miss[sc->n_miss++] = (struct missing){.path = strdup(p),
+							  .want = NODE_OTHER,
+							  .kind = b->missing_kinds[i],
+							  .why = "deny entry (missing)"};
+		if (!sc->miss[sc->n_miss - 1].path)
+			return -ENOMEM;
+		p[0] = '\0'; /* handled: no warning */
+	}
 	return 0;
 }
 
@@ -766,53 +812,56 @@ static int warn_future_matches(struct build *b, char **roots)
 {
 	const struct srt_settings *s = b->fs ? b->fs : b->m->s;
 
-	for (size_t k = 0; roots && roots[k]; k++) {
-		const char *root = roots[k];
+	/* one message per entry, naming the first write root where it applies */
+	for (size_t i = 0; i < b->n_globs; i++) {
+		const struct path_rule *pr = &b->globs[i];
+		const char *root = NULL;
+		char *name;
 
-		for (size_t i = 0; i < b->n_globs; i++) {
-			const struct path_rule *pr = &b->globs[i];
-			char *name;
+		if (pr->kind != RULE_DENY_READ && pr->kind != RULE_DENY_WRITE)
+			continue;
+		for (size_t k = 0; roots && roots[k] && !root; k++)
+			if (path_rule_may_match_at_or_below(pr, roots[k]))
+				root = roots[k];
+		if (!root)
+			continue;
+		if (s->strict_deny_globs)
+			return srt_error_set(b->reterr, SRT_E_UNSUPPORTED, EPERM,
+					     "%s '%s': files that match it could be created in the "
+					     "write root '%s' while the command runs, and only the "
+					     "paths that exist at the start are protected; refusing "
+					     "to run (filesystem.strictDenyGlobs)",
+					     pr->what, pr->raw, root);
+		name = glob_last_name(pr);
+		mlog(b->m, SRT_LOG_WARNING,
+		     "%s '%s' protects existing files only: a file created in '%s' during the run "
+		     "that matches it is not %s%s%s%s (set filesystem.strictDenyGlobs to refuse "
+		     "instead)",
+		     pr->what, pr->raw, root, pr->kind == RULE_DENY_READ ? "hidden" : "read-only",
+		     name ? ", except a new '" : "", name ? name : "",
+		     name ? "' directly in a write root (placeholder)" : "");
+		free(name);
+	}
+	for (size_t i = 0; b->missing_denies && b->missing_denies[i]; i++) {
+		const char *p = b->missing_denies[i], *root = NULL;
 
-			if (pr->kind != RULE_DENY_READ && pr->kind != RULE_DENY_WRITE)
-				continue;
-			if (!path_rule_may_match_at_or_below(pr, root))
-				continue;
-			if (s->strict_deny_globs)
-				return srt_error_set(
-				    b->reterr, SRT_E_UNSUPPORTED, EPERM,
-				    "%s '%s': files that match it could be created in the write "
-				    "root '%s' while the command runs, and only the paths that "
-				    "exist at the start are protected; refusing to run "
-				    "(filesystem.strictDenyGlobs)",
-				    pr->what, pr->raw, root);
-			name = glob_last_name(pr);
-			mlog(b->m, SRT_LOG_WARNING,
-			     "%s '%s' protects existing files only: a file created in '%s' during "
-			     "the run that matches it is not %s%s%s%s (set "
-			     "filesystem.strictDenyGlobs to refuse instead)",
-			     pr->what, pr->raw, root,
-			     pr->kind == RULE_DENY_READ ? "hidden" : "read-only",
-			     name ? ", except a new '" : "", name ? name : "",
-			     name ? "' directly in a write root (placeholder)" : "");
-			free(name);
-		}
-		for (size_t i = 0; b->missing_denies && b->missing_denies[i]; i++) {
-			const char *p = b->missing_denies[i];
-
-			if (!path_is_under(p, root))
-				continue;
-			if (s->strict_deny_globs)
-				return srt_error_set(
-				    b->reterr, SRT_E_UNSUPPORTED, EPERM,
-				    "%s: '%s' does not exist and could be created in the write root "
-				    "'%s' while the command runs, unprotected; refusing to run "
-				    "(filesystem.strictDenyGlobs)",
-				    b->missing_labels[i], p, root);
-			mlog(b->m, SRT_LOG_WARNING,
-			     "%s: '%s' does not exist; if it is created in '%s' during the run it "
-			     "is not protected (set filesystem.strictDenyGlobs to refuse instead)",
-			     b->missing_labels[i], p, root);
-		}
+		if (!p[0])
+			continue; /* got a placeholder */
+		for (size_t k = 0; roots && roots[k] && !root; k++)
+			if (path_is_under(p, roots[k]))
+				root = roots[k];
+		if (!root)
+			continue;
+		if (s->strict_deny_globs)
+			return srt_error_set(b->reterr, SRT_E_UNSUPPORTED, EPERM,
+					     "%s: '%s' does not exist and could be created in the "
+					     "write root '%s' while the command runs, unprotected; "
+					     "refusing to run (filesystem.strictDenyGlobs)",
+					     b->missing_labels[i], p, root);
+		mlog(b->m, SRT_LOG_WARNING,
+		     "%s: '%s' does not exist; if it is created in '%s' during the run it is not "
+		     "protected (set filesystem.strictDenyGlobs to refuse instead)",
+		     b->missing_labels[i], p, root);
 	}
 	return 0;
 }
@@ -1521,14 +1570,20 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 		goto fail;
 	/* filesystem.privateTmp: what the plan shows below /tmp is bound into the tmpfs */
 	if ((b.fs ? b.fs : m->s)->private_tmp) {
-		_cleanup_free_ char *ccwd = NULL;
+		_cleanup_free_ char *ccwd = NULL, *cexe = NULL;
 		enum node_type t;
 
+		/* the working directory and the command stay visible */
 		if (path_canonical(cwd, &ccwd, &t) < 0 || t != NODE_DIR) {
 			free(ccwd);
 			ccwd = NULL;
 		}
-		r = bwrap_private_dir_ops(&b.plan, "/tmp", ccwd, &ops, &n_ops);
+		if (path_canonical(exe, &cexe, &t) < 0 || t != NODE_OTHER) {
+			free(cexe);
+			cexe = NULL;
+		}
+		const char *const extra[] = {ccwd ? ccwd : "", cexe ? cexe : "", NULL};
+		r = bwrap_private_dir_ops(&b.plan, "/tmp", extra, &ops, &n_ops);
 		if (r < 0)
 			goto fail;
 	}
@@ -1816,6 +1871,7 @@ out:
 	free(b.globs);
 	strv_free(b.missing_denies);
 	strv_free(b.missing_labels);
+	free(b.missing_kinds);
 	placeholders_close(b.ph);
 	return r;
 }

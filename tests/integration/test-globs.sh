@@ -75,6 +75,20 @@ like "$ERR" "denyWrite '**/.env' protects existing files only" "the warning name
 like "$ERR" "except a new '.env' directly in a write root" "and what is covered"
 rm -f "$P/c/.env" "$P/a/b/new.pem"
 
+# literal deny entries that do not exist: a placeholder where their directory exists in a
+# write root, a warning where it does not
+settings "$T/lit-missing.json" '{"denyRead":["./c/later-secret"],"allowWrite":["."],
+ "denyWrite":["./later.txt","./nodir/deeper.txt"]}'
+srt_run -s "$T/lit-missing.json" sh -c 'echo x >"$1/later.txt"; echo "w=$?"; mkdir "$1/c/later-secret"; echo "m=$?"; mkdir -p "$1/nodir" && echo y >"$1/nodir/deeper.txt"; echo "d=$?"' sh "$P"
+like "$OUT" "w=2" "a missing denyWrite file whose directory exists cannot be created (placeholder)"
+like "$OUT" "m=1" "a missing denyRead path cannot be created either, not even as a directory"
+like "$OUT" "d=0" "a missing deny path whose directory is missing too can be created (warned)"
+like "$ERR" "denyWrite './nodir/deeper.txt': '$P/nodir/deeper.txt' does not exist; if it is created" 	"and srt says so, naming the entry"
+unlike "$ERR" "later.txt' does not exist" "no warning for the entries that got a placeholder"
+[ ! -e "$P/later.txt" ] && [ ! -e "$P/c/later-secret" ]
+ok $? "the placeholders are gone after the run"
+rm -rf "$P/nodir"
+
 # strictDenyGlobs: refused instead of warned
 S2=$T/strict.json
 settings "$S2" '{"denyRead":["**/*.pem"],"allowWrite":["."],"denyWrite":[],"strictDenyGlobs":true}'
