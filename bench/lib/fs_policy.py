@@ -185,20 +185,22 @@ def main():
                                       a.runs, a.warmup, env=env, json_dir=a.json_dir)
 
     # srt end to end, repeated in the same directory: the scan cache, placeholders and mounts
-    for key, aw in (("e2e-base", []), ("e2e", [tree])):
+    # (and with the five globs as denyRead entries: the scan's matches become mounts)
+    for key, aw, dr in (("e2e-base", [], []), ("e2e", [tree], []), ("e2e-globs", [tree], globs)):
         s = {"network": {"allowedDomains": [], "deniedDomains": []},
-             "filesystem": {"denyRead": [], "allowWrite": aw, "denyWrite": []}}
+             "filesystem": {"denyRead": dr, "allowWrite": aw, "denyWrite": []}}
         path = os.path.join(a.workdir, f"settings-{key}.json")
         with open(path, "w") as f:
             json.dump(s, f)
         res[key] = bl.hyperfine(
-            "srt --settings S true, " + ("allowWrite [tree], repeated" if aw else
+            "srt --settings S true, " + ("allowWrite [tree] + denyRead 5 globs, repeated" if dr
+                                         else "allowWrite [tree], repeated" if aw else
                                          "no write root (baseline)"),
             [a.srt, "--settings", path, "true"], a.runs, a.warmup + 1, cwd=a.workdir, env=env,
             json_dir=a.json_dir)
 
     rows = []
-    for key in ("first", "again", "nocache", "rg", "rg-mand", "e2e-base", "e2e"):
+    for key in ("first", "again", "nocache", "rg", "rg-mand", "e2e-base", "e2e", "e2e-globs"):
         if key in res:
             rows.append([res[key].name, f"{res[key].median:.2f}", f"{res[key].p90:.2f}"])
     for r in res.get("rg-per", []):
@@ -223,6 +225,9 @@ def main():
     e2e = res["e2e"].median - res["e2e-base"].median
     print(f"fs-policy: srt true with allowWrite [tree], repeated: +{e2e:.1f} ms over no write root"
           " (scan cache + placeholders + mounts)")
+    e2g = res["e2e-globs"].median - res["e2e-base"].median
+    print(f"fs-policy: srt true with allowWrite [tree] and the {len(GLOBS)} globs as denyRead,"
+          f" repeated: +{e2g:.1f} ms over no write root (one mount per match)")
 
 
 if __name__ == "__main__":

@@ -227,7 +227,7 @@ SRT_PUBLIC int srt_spawn_opts_set_env(srt_spawn_opts *o, char *const envp[]);
 SRT_PUBLIC int srt_spawn_opts_set_pty(srt_spawn_opts *o, int terminal_fd);
 
 /* This command's filesystem rules (denyRead, allowRead, allowWrite, denyWrite, allowGitConfig,
- * mandatoryDenySearchDepth) come from c instead of the manager's config, as the reference's
+ * privateTmp, strictDenyGlobs, mandatoryDenySearchDepth) come from c instead of the manager's config, as the reference's
  * per-command configuration: each list replaces the manager's as a whole. Everything else
  * (network, system calls, limits) stays the manager's; the settings files the manager's
  * config protects stay protected. c is copied (NULL restores the manager's rules). Returns 0,

@@ -3,6 +3,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shared/fs-util.h"
 
 size_t bwrap_args_mask_fds(const struct mount_op *ops, size_t n)
 {
@@ -40,6 +44,7 @@ static int put_fd(struct buf *b, const char *opt, int fd)
 int bwrap_args_build(const struct sandbox_spec *s, struct buf *b)
 {
 	int r = 0, mask_fd = s->first_mask_fd;
+	bool private_done = false;
 
 #define P(x)                                                                                       \
 	do {                                                                                       \
@@ -67,10 +72,22 @@ int bwrap_args_build(const struct sandbox_spec *s, struct buf *b)
 
 	P(put3(b, "--ro-bind", "/", "/"));
 
-	for (size_t i = 0; i < s->n_ops; i++) {
-		const struct mount_op *o = &s->ops[i];
+	for (size_t i = 0; i <= s->n_ops; i++) {
+		const struct mount_op *o = i < s->n_ops ? &s->ops[i] : NULL;
 		char fdn[16];
 
+		/* the private /tmp: after "/" (allowWrite ["/"]), before anything at or below
+		 * it, so that those binds land on the tmpfs */
+		if (s->private_tmp && !private_done &&
+		    (!o || path_compare(o->path, s->private_tmp) >= 0)) {
+			P(put2(b, "--perms", "1777"));
+			if (s->tmpfs_size)
+				P(put2(b, "--size", SANDBOX_TMPFS_SIZE));
+			P(put2(b, "--tmpfs", s->private_tmp));
+			private_done = true;
+		}
+		if (!o)
+			break;
 		switch (o->kind) {
 		case OP_BIND_RW:
 			P(put3(b, "--bind", o->path, o->path));
@@ -133,5 +150,85 @@ int bwrap_args_build(const struct sandbox_spec *s, struct buf *b)
 	if (s->cwd)
 		P(put2(b, "--chdir", s->cwd));
 #undef P
+	return 0;
+}
+
+static int cmp_op(const void *a, const void *b)
+{
+	return path_compare(((const struct mount_op *)a)->path, ((const struct mount_op *)b)->path);
+}
+
+/* Is p covered by an op at or above it (not p itself when `strict`) that lies strictly below
+ * dir, pins left out unless `pins`? Ops already dropped (path NULL) do not count. */
+static bool covered_below(const struct mount_op *ops, size_t n, const char *dir, const char *p,
+			  bool strict, bool pins)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ops[i].path && path_is_under(p, ops[i].path) && path_is_under(ops[i].path, dir) &&
+		    strcmp(ops[i].path, dir) != 0 && (pins || !ops[i].pin) &&
+		    !(strict && strcmp(ops[i].path, p) == 0))
+			return true;
+	return false;
+}
+
+static int add_op(struct mount_op **ops, size_t *n, enum op_kind kind, const char *path)
+{
+	struct mount_op *no = realloc(*ops, (*n + 1) * sizeof(**ops));
+	char *c;
+
+	if (!no)
+		return -ENOMEM;
+	*ops = no;
+	c = strdup(path);
+	if (!c)
+		return -ENOMEM;
+	(*ops)[(*n)++] = (struct mount_op){.kind = kind, .path = c, .why = "private /tmp"};
+	return 0;
+}
+
+int bwrap_private_dir_ops(const struct mount_plan *p, const char *dir,
+			  const char *const *extra, struct mount_op **ops, size_t *n)
+{
+	size_t k = 0, n_extra = 0;
+	int r;
+
+	while (extra && extra[n_extra])
+		n_extra++;
+	for (size_t i = 0; i < p->n + n_extra; i++) {
+		const char *path = i < p->n ? p->rules[i].path : extra[i - p->n];
+		enum access_state a;
+
+		if (!path || path[0] != '/' || strcmp(path, dir) == 0 || !path_is_under(path, dir))
+			continue;
+		if (i < p->n && p->rules[i].type == NODE_MISSING)
+			continue;
+		if (covered_below(*ops, *n, dir, path, false, false))
+			continue;
+		a = plan_access(p, path);
+		if (a == ACCESS_HIDDEN)
+			continue;
+		r = add_op(ops, n, a == ACCESS_RW ? OP_BIND_RW : OP_BIND_RO, path);
+		if (r < 0)
+			return r;
+	}
+
+	/* dir itself: the tmpfs replaces it (an entry naming /tmp, or a pin there, would bind
+	 * the host's /tmp back over it). A pin below dir stops renames within a tree bound in
+	 * from the host; without such a tree above it, it would bind a host directory in. */
+	for (size_t i = 0; i < *n; i++) {
+		struct mount_op *o = &(*ops)[i];
+
+		if (strcmp(o->path, dir) == 0 ||
+		    (o->pin && path_is_under(o->path, dir) &&
+		     !covered_below(*ops, *n, dir, o->path, true, false))) {
+			free(o->path);
+			o->path = NULL;
+		}
+	}
+	for (size_t i = 0; i < *n; i++)
+		if ((*ops)[i].path)
+			(*ops)[k++] = (*ops)[i];
+	*n = k;
+	qsort(*ops, *n, sizeof(**ops), cmp_op);
 	return 0;
 }

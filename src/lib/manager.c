@@ -44,6 +44,7 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include "path-resolve.h"
+#include "path-rules.h"
 #include "shared/cleanup.h"
 #include "shared/fs-util.h"
 #include "shared/strv.h"
@@ -363,6 +364,11 @@ struct build {
 	const char *cwd;
 	const char *state; /* the per-user state directory (state_dir_ensure()) */
 	struct placeholders *ph;
+	struct path_rule *globs; /* the settings' glob entries (path-rules.h), scanned for */
+	size_t n_globs;
+	char **missing_denies;	 /* literal deny entries that do not exist: canonical path, and */
+	char **missing_labels;	 /* "denyRead '~/x'" */
+	enum rule_kind *missing_kinds;
 	srt_error **reterr;
 };
 
@@ -377,17 +383,47 @@ static bool under_virtual_fs(const char *p)
 static int add_setting_path(struct build *b, const char *raw, enum rule_kind kind,
 			    const char *what)
 {
-	_cleanup_free_ char *abs = NULL, *canon = NULL;
+	_cleanup_free_ char *canon = NULL;
+	struct path_rule pr = {0};
+	const char *why = NULL;
 	enum node_type t;
 	int r;
 
-	r = path_absolute(raw, b->home, b->cwd, &abs);
+	r = path_rule_resolve(raw, kind, what, b->home, b->cwd, &pr, &why);
 	if (r == -ENOMEM)
 		return r;
+	if (r == -EINVAL)
+		return srt_error_set(b->reterr, SRT_E_CONFIG, EINVAL, "%s entry '%s': %s", what,
+				     raw, why ? why : "not a valid path pattern");
 	if (r < 0)
-		return srt_error_set(b->reterr, SRT_E_CONFIG, EINVAL,
-				     "%s entry '%s' cannot be resolved (is $HOME set?)", what, raw);
-	r = path_canonical(abs, &canon, &t);
+		return srt_error_set(b->reterr, SRT_E_CONFIG, r,
+				     "%s entry '%s' cannot be resolved: %s; refusing to run "
+				     "without it",
+				     what, raw, strerror(-r));
+	if (pr.glob) {
+		/* matched by the filesystem scan (build_plan()), every match a rule */
+		struct path_rule *n;
+
+		if (b->n_globs >= FS_SCAN_MAX_RULES) {
+			path_rule_clear(&pr);
+			return srt_error_set(b->reterr, SRT_E_UNSUPPORTED, E2BIG,
+					     "%s entry '%s': more than %d glob entries in the "
+					     "filesystem settings; refusing to run",
+					     what, raw, FS_SCAN_MAX_RULES);
+		}
+		n = realloc(b->globs, (b->n_globs + 1) * sizeof(*n));
+		if (!n) {
+			path_rule_clear(&pr);
+			return -ENOMEM;
+		}
+		b->globs = n;
+		b->globs[b->n_globs++] = pr;
+		mlog(b->m, SRT_LOG_DEBUG, "%s glob %s%s", what, pr.pattern,
+		     pr.prefix_missing ? " (its prefix does not exist)" : "");
+		return 0;
+	}
+	r = path_canonical(pr.literal, &canon, &t);
+	path_rule_clear(&pr);
 	if (r == -ENOMEM)
 		return r;
 	if (r == -ENOENT || r == -ENOTDIR || r == -EACCES) {
@@ -407,6 +443,20 @@ static int add_setting_path(struct build *b, const char *raw, enum rule_kind kin
 	}
 	if (t == NODE_MISSING) {
 		mlog(b->m, SRT_LOG_DEBUG, "%s '%s': does not exist, skipped", what, canon);
+		/* a deny of a path that could be created inside: warned about (build_plan()) */
+		if (kind == RULE_DENY_READ || kind == RULE_DENY_WRITE) {
+			_cleanup_free_ char *label = NULL;
+			if (asprintf(&label, "%s '%s'", what, raw) < 0)
+				return -ENOMEM;
+			size_t n = strv_length(b->missing_denies);
+			enum rule_kind *nk = realloc(b->missing_kinds, (n + 1) * sizeof(*nk));
+			if (!nk)
+				return -ENOMEM;
+			b->missing_kinds = nk;
+			nk[n] = kind;
+			r = strv_push(&b->missing_denies, canon);
+			return r < 0 ? r : strv_push(&b->missing_labels, label);
+		}
 		return 0;
 	}
 	mlog(b->m, SRT_LOG_DEBUG, "%s %s", what, canon);
@@ -416,6 +466,8 @@ static int add_setting_path(struct build *b, const char *raw, enum rule_kind kin
 struct missing {
 	char *path;
 	enum node_type want;
+	enum rule_kind kind; /* of the rule the placeholder carries */
+	const char *why;
 };
 
 struct scan_ctx {
@@ -475,6 +527,8 @@ static int scan_add(void *ud, const char *path, enum node_type type, enum node_t
 	if (!sc->miss[sc->n_miss].path)
 		return -ENOMEM;
 	sc->miss[sc->n_miss].want = want;
+	sc->miss[sc->n_miss].kind = RULE_DENY_WRITE;
+	sc->miss[sc->n_miss].why = "mandatory (missing)";
 	sc->n_miss++;
 	return 0;
 }
@@ -501,12 +555,349 @@ static int protect_settings_file(struct build *b, struct scan_ctx *sc, const cha
 	return scan_add(sc, canon, NODE_MISSING, NODE_OTHER, "settings file");
 }
 
+/* The write roots: allowWrite directories (user_roots: the user's own, which get
+ * placeholders), and the working and home directories when a broad write root covers them. */
+static int collect_roots(struct build *b, char ***ret_roots, char ***ret_user_roots)
+{
+	char **roots = NULL, **user_roots = NULL;
+	int r = 0;
+
+	for (size_t i = 0; i < b->plan.n && r >= 0; i++) {
+		const struct plan_rule *rule = &b->plan.rules[i];
+		if (rule->kind != RULE_ALLOW_WRITE || rule->type != NODE_DIR ||
+		    strv_contains(roots, rule->path))
+			continue;
+		r = strv_push(&roots, rule->path);
+		if (r >= 0 && rule->why == WHY_ALLOW_WRITE)
+			r = strv_push(&user_roots, rule->path);
+	}
+	/* The working directory and the home directory are where shells, git and agents look
+	 * for start-up files: when a broad write root covers them (allowWrite ["/"] or ["~"]),
+	 * scan them as roots of their own so their protected names get placeholders too. */
+	{
+		const char *extra[] = {b->cwd, b->home};
+		for (size_t k = 0; k < ELEMENTSOF(extra) && r >= 0; k++) {
+			_cleanup_free_ char *c = NULL;
+			enum node_type t;
+			if (!extra[k] || path_canonical(extra[k], &c, &t) < 0 || t != NODE_DIR)
+				continue;
+			if (plan_access(&b->plan, c) == ACCESS_RW && !strv_contains(roots, c))
+				if ((r = strv_push(&roots, c)) >= 0)
+					r = strv_push(&user_roots, c);
+		}
+	}
+	if (r < 0) {
+		strv_free(roots);
+		strv_free(user_roots);
+		return r;
+	}
+	*ret_roots = roots;
+	*ret_user_roots = user_roots;
+	return 0;
+}
+
+/* Most paths the glob entries may add to the plan: each becomes a mount of 3 to 5 bubblewrap
+ * arguments, and bubblewrap takes at most BWRAP_MAX_ARGS (9,000) in all (checked too). */
+#define GLOB_MAX_MATCHES 1500
+
+/* One existing path that a glob entry matches: a rule like a literal entry's. */
+static int glob_hit_add(struct build *b, const struct path_rule *pr, const struct fs_scan_hit *h)
+{
+	_cleanup_free_ char *target = NULL;
+	enum node_type t = h->type;
+	const char *path = h->path;
+	int r;
+
+	if (under_virtual_fs(path))
+		return 0;
+	if (t == NODE_SYMLINK) {
+		/* A deny covers what the link names (as for a literal entry, whose symbolic links
+		 * are resolved). An allow does not follow it: a link planted in a matching place
+		 * would otherwise widen the policy to wherever it points. */
+		if (pr->kind == RULE_ALLOW_WRITE || pr->kind == RULE_ALLOW_READ) {
+			mlog(b->m, SRT_LOG_DEBUG, "%s '%s': %s is a symbolic link, not followed",
+			     pr->what, pr->raw, path);
+			return 0;
+		}
+		r = path_canonical(path, &target, &t);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0 || t == NODE_MISSING || under_virtual_fs(target))
+			return 0; /* a dangling link: nothing to read or write through it */
+		path = target;
+	}
+	/* it may be another run's placeholder: keep it while this sandbox mounts it */
+	r = placeholders_use(b->ph, path);
+	if (r < 0)
+		return srt_error_set(b->reterr, SRT_E_SYSTEM, r, "cannot lock the state of '%s': %s",
+				     path, strerror(-r));
+	mlog(b->m, SRT_LOG_DEBUG, "%s '%s' matches %s", pr->what, pr->raw, path);
+	/* pr->what is WHY_ALLOW_WRITE for allowWrite: its matches are user write roots */
+	return plan_add(&b->plan, path, pr->kind, t, pr->what);
+}
+
+/* One fs_scan() of `scan_roots` (mandatory denies) and, with `globs`, of the glob entries;
+ * the glob matches become rules first, then the mandatory paths (whose handling depends on
+ * what is writable). A mandatory path takes the word of the innermost of `all_roots` that
+ * holds it for its placeholder. */
+static int scan_and_add(struct build *b, struct scan_ctx *sc, char **scan_roots, char **all_roots,
+			char **user_roots, bool globs)
+{
+	const struct srt_settings *s = b->fs ? b->fs : b->m->s;
+	struct mandatory_opts mo = {.depth = s->mandatory_deny_search_depth,
+				    .allow_git_config = s->allow_git_config};
+	_cleanup_free_ struct fs_scan_rule *rules = NULL;
+	size_t n_rules = globs ? b->n_globs : 0, n_matches = 0;
+	struct fs_scan_result res = {0};
+	int r;
+
+	if (n_rules) {
+		rules = calloc(n_rules, sizeof(*rules));
+		if (!rules)
+			return -ENOMEM;
+		for (size_t i = 0; i < n_rules; i++)
+			rules[i] = (struct fs_scan_rule){b->globs[i].glob, b->globs[i].pattern};
+	}
+	if (!scan_roots && !n_rules)
+		return 0;
+	{
+		/* One walk of all write roots and glob prefixes (fs-scan.h), through the scan
+		 * cache in the state directory. srt's own default write paths (npm's log
+		 * directory, ...) get their existing dangerous files protected, but no
+		 * placeholders for names they lack. */
+		struct fs_scan_opts so = {.rules = rules,
+					  .n_rules = n_rules,
+					  .mandatory_roots = (const char *const *)scan_roots,
+					  .mandatory = mo,
+					  .cache_dir = b->state};
+
+		r = fs_scan(&so, &res);
+	}
+	if (r == -E2BIG)
+		r = srt_error_set(b->reterr, SRT_E_UNSUPPORTED, E2BIG,
+				  "'%s' has more than %d entries to scan (write roots within "
+				  "mandatoryDenySearchDepth %d, and the trees below glob entries); "
+				  "refusing to run with an incomplete scan. Hint: lower "
+				  "mandatoryDenySearchDepth, narrow allowWrite or start globs deeper",
+				  res.failed_at ? res.failed_at : "?", MANDATORY_SCAN_MAX_ENTRIES,
+				  mo.depth);
+	else if (r == -ELOOP && n_rules)
+		r = srt_error_set(b->reterr, SRT_E_UNSUPPORTED, ELOOP,
+				  "scanning '%s' failed: a symbolic link changed under a glob's "
+				  "prefix, or the tree is too deep; refusing to run",
+				  res.failed_at ? res.failed_at : "?");
+	else if (r < 0)
+		r = srt_error_set(b->reterr, SRT_E_SYSTEM, r,
+				  "scanning '%s' for protected files failed: %s",
+				  res.failed_at ? res.failed_at : "?", strerror(-r));
+	for (size_t i = 0; r >= 0 && i < res.n_hits; i++) {
+		const struct fs_scan_hit *h = &res.hits[i];
+
+		if (h->kind != FS_HIT_RULE || h->rule >= n_rules)
+			continue;
+		if (++n_matches > GLOB_MAX_MATCHES) {
+			const struct path_rule *pr = &b->globs[h->rule];
+			r = srt_error_set(b->reterr, SRT_E_UNSUPPORTED, E2BIG,
+					  "the glob entries match more than %d existing paths (%s "
+					  "'%s' is one of them); each would be a mount. Refusing to "
+					  "run. Hint: match the directories (\"**/node_modules\") "
+					  "rather than every file in them",
+					  GLOB_MAX_MATCHES, pr->what, pr->raw);
+			break;
+		}
+		r = glob_hit_add(b, &b->globs[h->rule], h);
+	}
+	for (size_t i = 0; r >= 0 && i < res.n_hits; i++) {
+		const struct fs_scan_hit *h = &res.hits[i];
+		const char *owner = NULL;
+
+		if (h->kind != FS_HIT_MANDATORY)
+			continue;
+		for (size_t k = 0; all_roots && all_roots[k]; k++)
+			if (path_is_under(h->path, all_roots[k]) &&
+			    (!owner || strlen(all_roots[k]) > strlen(owner)))
+				owner = all_roots[k];
+		sc->want_missing = owner && strv_contains(user_roots, owner);
+		r = scan_add(sc, h->path, h->type, h->want, fs_scan_hit_why(h));
+	}
+	if (r >= 0)
+		mlog(b->m, SRT_LOG_DEBUG,
+		     "mandatory-deny scan of %zu write root(s) and %zu glob(s): %ld entries (depth "
+		     "%d)%s, %zu glob matches, %zu paths watched",
+		     strv_length(scan_roots), n_rules, res.entries, mo.depth,
+		     res.from_cache ? ", from the scan cache" : res.cacheable ? ", cached" : "",
+		     n_matches, res.n_watched);
+	fs_scan_result_free(&res);
+	return r;
+}
+
+/* The name a deny glob's last component stands for, when it is literal (".env" for a
+ * pattern ending in "/.env");
+ * NULL otherwise (or on ENOMEM: the caller then only warns). */
+static char *glob_last_name(const struct path_rule *pr)
+{
+	size_t n = path_glob_n_components(pr->glob), na;
+	bool sat;
+	char *name;
+
+	if (n == 0 || path_glob_component(pr->glob, n - 1, &na, &sat) != PATH_GLOB_COMP_LITERAL)
+		return NULL;
+	name = malloc(na + 1);
+	if (!name)
+		return NULL;
+	for (size_t j = 0; j < na; j++) {
+		struct path_glob_atom a;
+		path_glob_atom_at(pr->glob, n - 1, j, &a);
+		name[j] = (char)a.byte;
+	}
+	name[na] = '\0';
+	return name;
+}
+
+/* Deny globs whose last component is a literal name (".env"): where that name is missing
+ * directly in a user write root and the glob would match it there, a placeholder is made (as
+ * for the mandatory names), carrying the rule, so the command cannot create it there. The
+ * same for missing literal deny entries whose directory exists. */
+static int glob_name_placeholders(struct build *b, struct scan_ctx *sc, char **user_roots)
+{
+	for (size_t i = 0; i < b->n_globs; i++) {
+		const struct path_rule *pr = &b->globs[i];
+		_cleanup_free_ char *name = NULL;
+
+		if (pr->kind != RULE_DENY_READ && pr->kind != RULE_DENY_WRITE)
+			continue;
+		name = glob_last_name(pr);
+		if (!name)
+			continue;
+		for (size_t k = 0; user_roots && user_roots[k]; k++) {
+			_cleanup_free_ char *p = path_join(user_roots[k], name);
+			struct stat st;
+			struct missing *nm;
+
+			if (!p)
+				return -ENOMEM;
+			if (!path_glob_match(pr->glob, p) || lstat(p, &st) == 0 || errno != ENOENT)
+				continue;
+			if (sc->n_miss == sc->cap_miss) {
+				size_t nc = sc->cap_miss ? sc->cap_miss * 2 : 32;
+				nm = realloc(sc->miss, nc * sizeof(*nm));
+				if (!nm)
+					return -ENOMEM;
+				sc->miss = nm;
+				sc->cap_miss = nc;
+			}
+			sc->miss[sc->n_miss++] = (struct missing){.path = TAKE_PTR(p),
+								  .want = NODE_OTHER,
+								  .kind = pr->kind,
+								  .why = pr->what};
+		}
+	}
+
+	/* Literal deny entries that do not exist, in an existing directory of a user write root:
+	 * an empty file there stops the command from creating the path (as a file or as a
+	 * directory) and carries the rule. Deeper ones (a missing parent) are warned about. */
+	for (size_t i = 0; b->missing_denies && b->missing_denies[i]; i++) {
+		char *p = b->missing_denies[i];
+		_cleanup_free_ char *parent = strdup(p);
+		char *slash = parent ? strrchr(parent, '/') : NULL;
+		bool in_root = false;
+		struct stat st;
+		struct missing *nm;
+
+		if (!parent)
+			return -ENOMEM;
+		for (size_t k = 0; user_roots && user_roots[k]; k++)
+			in_root = in_root || (path_is_under(p, user_roots[k]) &&
+					      strcmp(p, user_roots[k]) != 0);
+		if (!in_root || !slash || slash == parent)
+			continue;
+		*slash = '\0';
+		if (lstat(parent, &st) < 0 || !S_ISDIR(st.st_mode) || lstat(p, &st) == 0)
+			continue; /* no directory to put it in, or something is there (a link) */
+		if (sc->n_miss == sc->cap_miss) {
+			size_t nc = sc->cap_miss ? sc->cap_miss * 2 : 32;
+			nm = realloc(sc->miss, nc * sizeof(*nm));
+			if (!nm)
+				return -ENOMEM;
+			sc->miss = nm;
+			sc->cap_miss = nc;
+		}
+		sc->miss[sc->n_miss++] = (struct missing){.path = strdup(p),
+							  .want = NODE_OTHER,
+							  .kind = b->missing_kinds[i],
+							  .why = "deny entry (missing)"};
+		if (!sc->miss[sc->n_miss - 1].path)
+			return -ENOMEM;
+		p[0] = '\0'; /* handled: no warning */
+	}
+	return 0;
+}
+
+/* Deny entries do not cover what is created after the start (a glob protects the matches that
+ * exist, a literal entry its path if it exists). Where the command could create such a path
+ * (in a write root), say so, naming the entry; with strictDenyGlobs, refuse to run. */
+static int warn_future_matches(struct build *b, char **roots)
+{
+	const struct srt_settings *s = b->fs ? b->fs : b->m->s;
+
+	/* one message per entry, naming the first write root where it applies */
+	for (size_t i = 0; i < b->n_globs; i++) {
+		const struct path_rule *pr = &b->globs[i];
+		const char *root = NULL;
+		char *name;
+
+		if (pr->kind != RULE_DENY_READ && pr->kind != RULE_DENY_WRITE)
+			continue;
+		for (size_t k = 0; roots && roots[k] && !root; k++)
+			if (path_rule_may_match_at_or_below(pr, roots[k]))
+				root = roots[k];
+		if (!root)
+			continue;
+		if (s->strict_deny_globs)
+			return srt_error_set(b->reterr, SRT_E_UNSUPPORTED, EPERM,
+					     "%s '%s': files that match it could be created in the "
+					     "write root '%s' while the command runs, and only the "
+					     "paths that exist at the start are protected; refusing "
+					     "to run (filesystem.strictDenyGlobs)",
+					     pr->what, pr->raw, root);
+		name = glob_last_name(pr);
+		mlog(b->m, SRT_LOG_WARNING,
+		     "%s '%s' protects existing files only: a file created in '%s' during the run "
+		     "that matches it is not %s%s%s%s (set filesystem.strictDenyGlobs to refuse "
+		     "instead)",
+		     pr->what, pr->raw, root, pr->kind == RULE_DENY_READ ? "hidden" : "read-only",
+		     name ? ", except a new '" : "", name ? name : "",
+		     name ? "' directly in a write root (placeholder)" : "");
+		free(name);
+	}
+	for (size_t i = 0; b->missing_denies && b->missing_denies[i]; i++) {
+		const char *p = b->missing_denies[i], *root = NULL;
+
+		if (!p[0])
+			continue; /* got a placeholder */
+		for (size_t k = 0; roots && roots[k] && !root; k++)
+			if (path_is_under(p, roots[k]))
+				root = roots[k];
+		if (!root)
+			continue;
+		if (s->strict_deny_globs)
+			return srt_error_set(b->reterr, SRT_E_UNSUPPORTED, EPERM,
+					     "%s: '%s' does not exist and could be created in the "
+					     "write root '%s' while the command runs, unprotected; "
+					     "refusing to run (filesystem.strictDenyGlobs)",
+					     b->missing_labels[i], p, root);
+		mlog(b->m, SRT_LOG_WARNING,
+		     "%s: '%s' does not exist; if it is created in '%s' during the run it is not "
+		     "protected (set filesystem.strictDenyGlobs to refuse instead)",
+		     b->missing_labels[i], p, root);
+	}
+	return 0;
+}
+
 static int build_plan(struct build *b)
 {
 	const struct srt_settings *s = b->fs ? b->fs : b->m->s;
 	struct scan_ctx sc = {.b = b};
-	struct mandatory_opts mo = {.depth = s->mandatory_deny_search_depth,
-				    .allow_git_config = s->allow_git_config};
 	/* The reference's default write paths that exist on Linux (its /dev/std* and /tmp/claude
 	 * entries are replaced by inherited fds and the private TMPDIR). */
 	static const char *const default_writes[] = {"~/.npm/_logs", "~/.claude/debug"};
@@ -536,77 +927,32 @@ static int build_plan(struct build *b)
 	if (r < 0)
 		return r;
 
-	/* Mandatory denies under every write root (not only the cwd: reference bug S6). */
-	for (size_t i = 0; i < b->plan.n; i++) {
-		const struct plan_rule *rule = &b->plan.rules[i];
-		if (rule->kind != RULE_ALLOW_WRITE || rule->type != NODE_DIR)
-			continue;
-		if ((r = strv_push(&roots, rule->path)) < 0)
-			goto out;
-		if (rule->why == WHY_ALLOW_WRITE && (r = strv_push(&user_roots, rule->path)) < 0)
-			goto out;
-	}
-	/* The working directory and the home directory are where shells, git and agents look
-	 * for start-up files: when a broad write root covers them (allowWrite ["/"] or ["~"]),
-	 * scan them as roots of their own so their protected names get placeholders too. */
-	{
-		const char *extra[] = {b->cwd, b->home};
-		for (size_t k = 0; k < ELEMENTSOF(extra); k++) {
-			_cleanup_free_ char *c = NULL;
-			enum node_type t;
-			if (!extra[k] || path_canonical(extra[k], &c, &t) < 0 || t != NODE_DIR)
-				continue;
-			if (plan_access(&b->plan, c) == ACCESS_RW && !strv_contains(roots, c))
-				if ((r = strv_push(&roots, c)) < 0 ||
-				    (r = strv_push(&user_roots, c)) < 0)
-					goto out;
-		}
-	}
-	{
-		/* One walk of all write roots (fs-scan.h), through the scan cache in the state
-		 * directory. srt's own default write paths (npm's log directory, ...) get their
-		 * existing dangerous files protected, but no placeholders for names they lack:
-		 * a missing path takes the word of the innermost root that holds it. */
-		struct fs_scan_opts so = {.mandatory_roots = (const char *const *)roots,
-					  .mandatory = mo,
-					  .cache_dir = b->state};
-		struct fs_scan_result res = {0};
+	/* Mandatory denies under every write root (not only the cwd: reference bug S6), and the
+	 * glob entries, in one walk; then the write roots that allowWrite globs added. */
+	r = collect_roots(b, &roots, &user_roots);
+	if (r >= 0)
+		r = scan_and_add(b, &sc, roots, roots, user_roots, true);
+	if (r >= 0 && b->n_globs) {
+		char **roots2 = NULL, **user2 = NULL, **fresh = NULL;
 
-		r = roots ? fs_scan(&so, &res) : 0;
-		if (r == -E2BIG)
-			r = srt_error_set(b->reterr, SRT_E_UNSUPPORTED, E2BIG,
-					  "write root '%s' has more than %d entries within "
-					  "mandatoryDenySearchDepth %d; refusing to run with an "
-					  "incomplete mandatory-deny scan. Hint: lower "
-					  "mandatoryDenySearchDepth or narrow allowWrite",
-					  res.failed_at ? res.failed_at : "?",
-					  MANDATORY_SCAN_MAX_ENTRIES, mo.depth);
-		else if (r < 0)
-			r = srt_error_set(b->reterr, SRT_E_SYSTEM, r,
-					  "scanning write root '%s' for protected files failed: %s",
-					  res.failed_at ? res.failed_at : "?", strerror(-r));
-		for (size_t i = 0; r >= 0 && i < res.n_hits; i++) {
-			const struct fs_scan_hit *h = &res.hits[i];
-			const char *owner = NULL;
-
-			for (size_t k = 0; roots[k]; k++)
-				if (path_is_under(h->path, roots[k]) &&
-				    (!owner || strlen(roots[k]) > strlen(owner)))
-					owner = roots[k];
-			sc.want_missing = owner && strv_contains(user_roots, owner);
-			r = scan_add(&sc, h->path, h->type, h->want, fs_scan_hit_why(h));
-		}
-		if (r >= 0)
-			mlog(b->m, SRT_LOG_DEBUG,
-			     "mandatory-deny scan of %zu write root(s): %ld entries (depth %d)%s, %zu "
-			     "paths watched",
-			     strv_length(roots), res.entries, mo.depth,
-			     res.from_cache ? ", from the scan cache" : res.cacheable ? ", cached" : "",
-			     res.n_watched);
-		fs_scan_result_free(&res);
-		if (r < 0)
-			goto out;
+		r = collect_roots(b, &roots2, &user2);
+		for (size_t i = 0; r >= 0 && roots2 && roots2[i]; i++)
+			if (!strv_contains(roots, roots2[i]))
+				r = strv_push(&fresh, roots2[i]);
+		if (r >= 0 && fresh)
+			r = scan_and_add(b, &sc, fresh, roots2, user2, false);
+		strv_free(roots);
+		strv_free(user_roots);
+		strv_free(fresh);
+		roots = roots2;
+		user_roots = user2;
 	}
+	if (r >= 0)
+		r = glob_name_placeholders(b, &sc, user_roots);
+	if (r >= 0)
+		r = warn_future_matches(b, roots);
+	if (r < 0)
+		goto out;
 
 	/* The settings files: never writable, whether or not they exist (config-based escape);
 	 * the manager's always, and those of a per-command config too. */
@@ -639,7 +985,7 @@ static int build_plan(struct build *b)
 		}
 		mlog(b->m, SRT_LOG_DEBUG, "protecting missing %s via placeholder %s",
 		     sc.miss[i].want == NODE_DIR ? "directory" : "file", p);
-		r = plan_add(&b->plan, p, RULE_DENY_WRITE, sc.miss[i].want, "mandatory (missing)");
+		r = plan_add(&b->plan, p, sc.miss[i].kind, sc.miss[i].want, sc.miss[i].why);
 		if (r < 0)
 			goto out;
 	}
@@ -1267,6 +1613,25 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 	r = plan_compile(&b.plan, &ops, &n_ops);
 	if (r < 0)
 		goto fail;
+	/* filesystem.privateTmp: what the plan shows below /tmp is bound into the tmpfs */
+	if ((b.fs ? b.fs : m->s)->private_tmp) {
+		_cleanup_free_ char *ccwd = NULL, *cexe = NULL;
+		enum node_type t;
+
+		/* the working directory and the command stay visible */
+		if (path_canonical(cwd, &ccwd, &t) < 0 || t != NODE_DIR) {
+			free(ccwd);
+			ccwd = NULL;
+		}
+		if (path_canonical(exe, &cexe, &t) < 0 || t != NODE_OTHER) {
+			free(cexe);
+			cexe = NULL;
+		}
+		const char *const extra[] = {ccwd ? ccwd : "", cexe ? cexe : "", NULL};
+		r = bwrap_private_dir_ops(&b.plan, "/tmp", extra, &ops, &n_ops);
+		if (r < 0)
+			goto fail;
+	}
 	for (size_t i = 0; i < n_ops; i++)
 		mlog(m, SRT_LOG_DEBUG, "mount %s %s (%s%s)",
 		     ops[i].kind == OP_BIND_RW	 ? "read-write"
@@ -1320,6 +1685,7 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 		.ops = ops,
 		.n_ops = n_ops,
 		.tmpdir = state,
+		.private_tmp = (b.fs ? b.fs : m->s)->private_tmp ? "/tmp" : NULL,
 		.cwd = cwd,
 		/* with the proxy, the sandbox lives in the network namespace srt creates */
 		.unshare_net = !network,
@@ -1340,6 +1706,22 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 	r = bwrap_args_build(&spec, &args);
 	if (r < 0)
 		goto fail;
+	{
+		/* bubblewrap refuses more arguments than BWRAP_MAX_ARGS, --args included: say
+		 * why here instead of letting it fail */
+		size_t n_args = 0;
+		for (size_t off = 0; off < args.len; off++)
+			n_args += args.data[off] == '\0';
+		if (n_args + 8 > BWRAP_MAX_ARGS) {
+			r = srt_error_set(reterr, SRT_E_UNSUPPORTED, E2BIG,
+					  "the sandbox needs %zu mounts (%zu bubblewrap arguments); "
+					  "bubblewrap accepts at most %d arguments. Refusing to run. "
+					  "Hint: glob entries that match directories rather than "
+					  "every file in them, or fewer entries",
+					  n_ops, n_args, BWRAP_MAX_ARGS);
+			goto fail;
+		}
+	}
 	r = args_fd = memfd_with("srt-bwrap-args", args.data, args.len);
 	if (r < 0)
 		goto fail_sys;
@@ -1537,6 +1919,12 @@ out:
 	buf_free(&args);
 	mount_ops_free(ops, n_ops);
 	plan_free(&b.plan);
+	for (size_t i = 0; i < b.n_globs; i++)
+		path_rule_clear(&b.globs[i]);
+	free(b.globs);
+	strv_free(b.missing_denies);
+	strv_free(b.missing_labels);
+	free(b.missing_kinds);
 	placeholders_close(b.ph);
 	return r;
 }

@@ -26,6 +26,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "path-glob.h"
+#include "path-resolve.h"
 #include "settings.h"
 #include "shared/cleanup.h"
 #include "shared/strv.h"
@@ -689,7 +691,7 @@ enum field_type {
 	F_RIPGREP,
 	F_ALLOW_DOMAINS,
 	F_DENY_DOMAINS,
-	F_PATHS,   /* non-empty strings without control characters */
+	F_PATHS,   /* path patterns: strings or {"path", "literal"} objects (settings.h) */
 	F_SOCKETS, /* strings without control characters (may be empty, as in the reference) */
 	F_BOOL,
 	F_PORT,	 /* integer 1..65535 */
@@ -760,6 +762,8 @@ static const struct field filesystem_fields[] = {
 	FIELD("allowWrite", F_PATHS, true, allow_write),
 	FIELD("denyWrite", F_PATHS, true, deny_write),
 	FIELD("allowGitConfig", F_BOOL, false, allow_git_config),
+	FIELD("privateTmp", F_BOOL, false, private_tmp),
+	FIELD("strictDenyGlobs", F_BOOL, false, strict_deny_globs),
 	UNSUPPORTED("disabled"),
 };
 
@@ -993,6 +997,221 @@ static int parse_strings(struct parser *p, json_t *v, enum string_kind kind, cha
 	return 0;
 }
 
+/* ---- Path patterns ---- */
+
+/* Is there a "." or ".." component after a component with glob syntax? Such a pattern cannot be
+ * made absolute before matching: the parent of what a glob matched is not a path yet. */
+static bool dots_after_glob(const char *raw)
+{
+	bool glob = false;
+
+	for (const char *s = raw; *s;) {
+		const char *e = strchr(s, '/');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+
+		if (glob && ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.')))
+			return true;
+		for (size_t i = 0; i < n; i++) {
+			if (s[i] == '\\') {
+				i++;
+				continue;
+			}
+			glob = glob || s[i] == '*' || s[i] == '?' || s[i] == '[';
+		}
+		s += n;
+		while (*s == '/')
+			s++;
+	}
+	return false;
+}
+
+int settings_path_pattern(const char *entry, const char *home, const char *cwd, char **ret,
+			  const char **ret_reason)
+{
+	_cleanup_free_ char *abs = NULL;
+	struct path_glob *g = NULL;
+	const char *why = NULL;
+	int r;
+
+	if (!entry || !ret)
+		return -EINVAL;
+	if (!*entry)
+		why = "the path is empty";
+	else if (dots_after_glob(entry))
+		why = "'.' or '..' after a glob component (it cannot be resolved before "
+		      "matching; move it before the glob)";
+	if (why) {
+		if (ret_reason)
+			*ret_reason = why;
+		return -EINVAL;
+	}
+	r = path_absolute(entry, home, cwd, &abs);
+	if (r == 0 && entry[strlen(entry) - 1] == '/' && strlen(entry) > 1) {
+		/* gitignore reads "dir/" as "directories only"; srt has no such rule, so a glob
+		 * with a trailing '/' is refused rather than read as something else. A literal
+		 * path ("~/proj/") is the same path without it. */
+		r = path_glob_compile(abs, &g, NULL);
+		if (r == 0 && !path_glob_is_literal(g)) {
+			g = path_glob_free(g);
+			if (ret_reason)
+				*ret_reason = "a glob ending in '/' (gitignore's \"directories "
+					      "only\") is not supported; drop the '/' or end with "
+					      "\"/**\"";
+			return -EINVAL;
+		}
+		g = path_glob_free(g);
+		r = 0;
+	}
+	if (r == -EINVAL) {
+		if (ret_reason)
+			*ret_reason = entry[0] == '~' ? "'~' needs a home directory (is HOME set?)"
+						      : "a relative path needs a working directory";
+		return r;
+	}
+	if (r < 0)
+		return r;
+	r = path_glob_compile(abs, &g, &why);
+	path_glob_free(g);
+	if (r == -EINVAL && ret_reason)
+		*ret_reason = why ? why : "not a valid path pattern";
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(abs);
+	return 0;
+}
+
+const char *settings_path_pattern_check(const char *entry)
+{
+	_cleanup_free_ char *abs = NULL;
+	const char *why = NULL;
+	int r;
+
+	/* Any absolute home and cwd will do: they only add literal components. Short ones, so
+	 * that the length limit is the pattern's own (less what a real cwd adds: checked again
+	 * when the sandbox is built). */
+	r = settings_path_pattern(entry, "/h", "/c", &abs, &why);
+	if (r == -ENOMEM)
+		return NULL; /* not a verdict on the pattern; building the sandbox checks again */
+	return r < 0 ? (why ? why : "not a valid path pattern") : NULL;
+}
+
+char *settings_glob_escape(const char *path)
+{
+	size_t n = 0;
+	char *out, *o;
+
+	for (const char *s = path; *s; s++)
+		n += strchr("\\*?[", *s) ? 2 : 1;
+	out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	o = out;
+	for (const char *s = path; *s; s++) {
+		if (strchr("\\*?[", *s))
+			*o++ = '\\';
+		*o++ = *s;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* One pattern entry's checks after check_string(): the glob syntax. */
+static int check_pattern(struct parser *p, const char *s, bool literal)
+{
+	const char *why = settings_path_pattern_check(s);
+	_cleanup_free_ char *q = NULL;
+
+	if (!why)
+		return 0;
+	q = quote(s, strlen(s));
+	if (!q)
+		return oom(p);
+	if (literal)
+		return fail(p, AT_VALUE, "invalid path '%s': %s", q, why);
+	return fail(p, AT_VALUE,
+		    "invalid path pattern '%s': %s (a path that contains glob characters is "
+		    "written {\"path\": \"...\", \"literal\": true})",
+		    q, why);
+}
+
+/* A filesystem list: strings (gitignore-style patterns) and {"path": P, "literal": BOOL}
+ * objects; *ret receives the patterns, literal paths escaped. */
+static int parse_path_patterns(struct parser *p, json_t *v, char ***ret)
+{
+	_cleanup_strv_free_ char **list = NULL;
+	size_t n, i;
+	json_t *e;
+	int r;
+
+	if (!json_is_array(v))
+		return fail(p, AT_VALUE,
+			    "expected an array of paths (strings or {\"path\", \"literal\"} "
+			    "objects), got %s",
+			    type_name(v));
+	n = json_array_size(v);
+	if (n > SETTINGS_MAX_LIST_ENTRIES)
+		return fail(p, AT_VALUE, "the list has %zu entries; at most %d are allowed", n,
+			    SETTINGS_MAX_LIST_ENTRIES);
+	list = calloc(n + 1, sizeof(char *));
+	if (!list)
+		return oom(p);
+	json_array_foreach(v, i, e)
+	{
+		json_t *path = e, *lit = NULL;
+		bool literal = false;
+		const char *key;
+		json_t *mv;
+
+		push_index(p, i);
+		if (json_is_object(e)) {
+			json_object_foreach(e, key, mv)
+			{
+				if (strcmp(key, "path") != 0 && strcmp(key, "literal") != 0) {
+					push_key(p, key);
+					return fail(p, AT_KEY,
+						    "unknown key (a path object has \"path\" and "
+						    "\"literal\")");
+				}
+			}
+			path = json_object_get(e, "path");
+			lit = json_object_get(e, "literal");
+			if (!path)
+				return fail(p, AT_VALUE, "required key 'path' is missing");
+			if (lit) {
+				push_key(p, "literal");
+				if (!json_is_boolean(lit))
+					return fail(p, AT_VALUE, "expected a boolean, got %s",
+						    type_name(lit));
+				pop(p);
+				literal = json_is_true(lit);
+			}
+			push_key(p, "path");
+		} else if (!json_is_string(e)) {
+			return fail(p, AT_VALUE,
+				    "expected a path (a string or a {\"path\", \"literal\"} "
+				    "object), got %s",
+				    type_name(e));
+		}
+		r = check_string(p, path, S_PATH);
+		if (r < 0)
+			return r;
+		if (strlen(json_string_value(path)) != json_string_length(path))
+			return fail(p, AT_VALUE, "path contains a NUL byte");
+		list[i] = literal ? settings_glob_escape(json_string_value(path))
+				  : strdup(json_string_value(path));
+		if (!list[i])
+			return oom(p);
+		r = check_pattern(p, list[i], literal);
+		if (r < 0)
+			return r;
+		if (json_is_object(e))
+			pop(p);
+		pop(p);
+	}
+	*ret = TAKE_PTR(list);
+	return 0;
+}
+
 static int parse_int(struct parser *p, json_t *v, long long lo, long long hi, int *ret)
 {
 	long long x;
@@ -1079,14 +1298,19 @@ static int parse_field(struct parser *p, const struct field *f, json_t *v, struc
 		return parse_object(p, v, &schemas[2], s);
 	case F_RIPGREP:
 		return parse_object(p, v, &schemas[3], s);
+	case F_PATHS:
+		r = parse_path_patterns(p, v, &list);
+		if (r < 0)
+			return r;
+		strv_free(*(char ***)dst);
+		*(char ***)dst = list;
+		return 0;
 	case F_ALLOW_DOMAINS:
 	case F_DENY_DOMAINS:
-	case F_PATHS:
 	case F_SOCKETS:
 		r = parse_strings(p, v,
 				  f->type == F_ALLOW_DOMAINS  ? S_ALLOW_DOMAIN
 				  : f->type == F_DENY_DOMAINS ? S_DENY_DOMAIN
-				  : f->type == F_PATHS	      ? S_PATH
 							      : S_SOCKET,
 				  &list);
 		if (r < 0)

@@ -36,7 +36,13 @@ struct srt_settings {
 	char **allow_read;
 	char **allow_write;
 	char **deny_write;
+	/* The four lists above hold path patterns (path-glob.h syntax, before "~" and relative
+	 * paths are made absolute); a { "path": P, "literal": true } entry is stored as P with
+	 * its glob characters escaped (settings_glob_escape()). */
 	bool allow_git_config;
+	bool private_tmp;       /* filesystem.privateTmp: a private, empty, writable /tmp */
+	bool strict_deny_globs; /* filesystem.strictDenyGlobs: refuse deny globs whose future
+				 * matches could be created in a write root */
 
 	/* top level */
 	struct settings_ignore_rule *ignore_violations;
@@ -81,6 +87,21 @@ int settings_load_file(const char *path, struct srt_settings **ret, srt_error **
 
 struct srt_settings *settings_copy(const struct srt_settings *s);
 struct srt_settings *settings_free(struct srt_settings *s);
+
+/* Checks one filesystem entry as written (absolute, "~"-relative or relative) as a path
+ * pattern: NULL when it is valid, else a static sentence saying what is wrong. The same
+ * checks run when the pattern is made absolute for a sandbox (settings_path_pattern()). */
+const char *settings_path_pattern_check(const char *entry);
+
+/* The absolute pattern of one filesystem entry: "~" expanded to home, a relative entry joined
+ * to cwd, "." and ".." before the first glob component resolved lexically. 0, -EINVAL with
+ * *ret_reason (static; when not NULL) for an invalid pattern or a missing home/cwd, -ENOMEM. */
+int settings_path_pattern(const char *entry, const char *home, const char *cwd, char **ret,
+			  const char **ret_reason);
+
+/* path with '\\', '*', '?' and '[' escaped: the pattern that matches exactly path. NULL on
+ * ENOMEM. */
+char *settings_glob_escape(const char *path);
 
 /* Domain pattern rules of the reference (exact names, "*.example.com", "localhost"), plus an
  * optional ":port", bracketed IPv6 literals and a character-set check. `deny_list` additionally

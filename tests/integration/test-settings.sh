@@ -77,7 +77,7 @@ srt_run -s "$f" true
 like "$ERR" "$f:5:5: filesystem.allowWrites: unknown key (did you mean 'allowWrite'?)" "unknown key 'allowWrites': suggestion 'allowWrite'"
 f=$DATA/invalid-type.json
 srt_run -s "$f" true
-like "$ERR" "$f:4:17: filesystem.denyRead: expected an array of strings, got a string" "\"denyRead\": \"x\": wrong type"
+like "$ERR" "$f:4:17: filesystem.denyRead: expected an array of paths (strings or {\"path\", \"literal\"} objects), got a string" "\"denyRead\": \"x\": wrong type"
 f=$DATA/invalid-empty-path.json
 srt_run -s "$f" true
 like "$ERR" "$f:4:28: filesystem.denyRead[1]: path cannot be empty" "empty path: position and index"

@@ -5,6 +5,74 @@
 #include "bwrap-argv.h"
 #include "tap.h"
 
+static char *joined(const struct buf *b);
+
+/* filesystem.privateTmp: the tmpfs goes after "/" and before /tmp's ops; the plan's paths
+ * below /tmp are bound into it. */
+static void test_private_tmp(void)
+{
+	struct mount_plan p = {0};
+	struct mount_op *ops = NULL;
+	size_t n = 0;
+	struct buf b = BUF_INIT;
+	char *j;
+
+	ok(plan_add(&p, "/", RULE_ALLOW_WRITE, NODE_DIR, "allowWrite") == 0 &&
+		   plan_add(&p, "/tmp/w", RULE_ALLOW_WRITE, NODE_DIR, "allowWrite") == 0 &&
+		   plan_add(&p, "/tmp/w/.bashrc", RULE_DENY_WRITE, NODE_OTHER, "mandatory") == 0 &&
+		   plan_add(&p, "/tmp/ro", RULE_ALLOW_READ, NODE_DIR, "allowRead") == 0 &&
+		   plan_add(&p, "/tmp/gone", RULE_DENY_READ, NODE_MISSING, "denyRead") == 0 &&
+		   plan_add(&p, "/tmp/secret", RULE_DENY_READ, NODE_OTHER, "denyRead") == 0 &&
+		   plan_add(&p, "/tmp/w/a/k", RULE_DENY_WRITE, NODE_OTHER, "denyWrite") == 0 &&
+		   plan_add(&p, "/usr", RULE_DENY_WRITE, NODE_DIR, "denyWrite") == 0,
+	   "plan");
+	ok(plan_compile(&p, &ops, &n) == 0, "compiled");
+	/* allowWrite "/" makes /tmp/w and /tmp/ro (allowRead leaves it writable) the same as their
+	 * parent: no op of their own in the host view, so they must be added; the pin at /tmp
+	 * (for /tmp/secret) is dropped, the pin at /tmp/w/a (for /tmp/w/a/k) is kept */
+	const char *const extra1[] = {"/tmp/ro/sub", "", NULL};
+	is_int(bwrap_private_dir_ops(&p, "/tmp", extra1, &ops, &n), 0, "private ops");
+	struct sandbox_spec s = {.ops = ops,
+				 .n_ops = n,
+				 .private_tmp = "/tmp",
+				 .tmpfs_size = true,
+				 .seccomp_fd = -1,
+				 .json_status_fd = -1,
+				 .first_mask_fd = 6};
+	ok(bwrap_args_build(&s, &b) == 0, "build");
+	j = joined(&b);
+	like_str(j,
+		 "--ro-bind / / --bind / / --perms 1777 --size " SANDBOX_TMPFS_SIZE " --tmpfs /tmp "
+		 "--bind /tmp/ro /tmp/ro --perms 0000 --ro-bind-data 6 /tmp/secret "
+		 "--bind /tmp/w /tmp/w --ro-bind /tmp/w/.bashrc /tmp/w/.bashrc "
+		 "--bind /tmp/w/a /tmp/w/a --ro-bind /tmp/w/a/k /tmp/w/a/k --ro-bind /usr /usr --dev",
+		 "tmpfs after '/', before /tmp's binds; allowRead and write roots bound in; "
+		 "the cwd below a bound path needs nothing more; missing paths nothing");
+	buf_free(&b);
+	mount_ops_free(ops, n);
+	ops = NULL;
+	n = 0;
+
+	/* nothing below /tmp in the plan: the tmpfs after all ops; the cwd bound read-only */
+	plan_free(&p);
+	p = (struct mount_plan){0};
+	ok(plan_add(&p, "/w", RULE_ALLOW_WRITE, NODE_DIR, "allowWrite") == 0, "plan 2");
+	ok(plan_compile(&p, &ops, &n) == 0, "compiled 2");
+	const char *const extra2[] = {"/tmp/cwd", "/tmp/bin/cmd", NULL};
+	is_int(bwrap_private_dir_ops(&p, "/tmp", extra2, &ops, &n), 0, "private ops 2");
+	s.ops = ops;
+	s.n_ops = n;
+	s.tmpfs_size = false;
+	ok(bwrap_args_build(&s, &b) == 0, "build 2");
+	like_str(joined(&b),
+		 "--ro-bind / / --perms 1777 --tmpfs /tmp --ro-bind /tmp/bin/cmd /tmp/bin/cmd "
+		 "--ro-bind /tmp/cwd /tmp/cwd --bind /w /w --dev",
+		 "the working directory and the command below /tmp stay visible, read-only");
+	buf_free(&b);
+	mount_ops_free(ops, n);
+	plan_free(&p);
+}
+
 static char *joined(const struct buf *b)
 {
 	static char out[8192];
@@ -79,5 +147,6 @@ int main(void)
 	s.first_mask_fd = -1;
 	ok(bwrap_args_build(&s, &b) == -EINVAL, "masks without fds refused");
 	buf_free(&b);
+	test_private_tmp();
 	return tap_exit();
 }

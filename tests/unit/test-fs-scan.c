@@ -388,6 +388,20 @@ static void test_cache(void)
 	wait_past_racy_window();
 	(void)scan(&rs, roots, cachedir);
 
+	/* ... and in a .git directory, which a "**" glob walks too (.git/config placeholders) */
+	mk("k/.git/config", false);
+	snprintf(p, sizeof(p), "%s/.git/config", root);
+	unlink(p);
+	ok(scan(&rs, roots, cachedir) == 0 && res.from_cache,
+	   "a placeholder created and removed in .git: the cache still holds");
+	mk("k/.git/x.pem", false);
+	ok(scan(&rs, roots, cachedir) == 0 && !res.from_cache && has_rule("k/.git/x.pem", 0),
+	   "a file left in .git: full scan, found");
+	snprintf(p, sizeof(p), "%s/.git/x.pem", root);
+	unlink(p);
+	wait_past_racy_window();
+	(void)scan(&rs, roots, cachedir);
+
 	/* a lookup inside .git changes */
 	mk("k/.git/commondir", false);
 	ok(scan(&rs, roots, cachedir) == 0 && !res.from_cache &&

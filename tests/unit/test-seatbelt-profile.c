@@ -67,6 +67,9 @@ static int profile_for(const char *json, char **ret, char **reason)
 	r = settings_parse(json, strlen(json), "test", &s, &err);
 	if (r < 0) {
 		printf("# settings: %s\n", srt_error_message(err));
+		/* the settings parser checks the patterns too: its message is the reason */
+		if (reason && srt_error_message(err))
+			*reason = strdup(srt_error_message(err));
 		srt_error_free(err);
 		return r;
 	}

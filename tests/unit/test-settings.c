@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* settings.c: schema, defaults, copies, file loading, and the exact text of every error class. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -367,7 +368,8 @@ static void test_types(void)
 	err_is(WITH_NET(",\"allowUnixSockets\":{}"), ORIGIN
 	       ":1:71: network.allowUnixSockets: expected an array of strings, got an object");
 	err_is(WITH_FS(",\"allowRead\":[[\"/x\"]]"),
-	       ORIGIN ":1:125: filesystem.allowRead[0]: expected a string, got an array");
+	       ORIGIN ":1:125: filesystem.allowRead[0]: expected a path (a string or a {\"path\", "
+		      "\"literal\"} object), got an array");
 	err_is(WITH_FS(",\"allowGitConfig\":1"),
 	       ORIGIN ":1:129: filesystem.allowGitConfig: expected a boolean, got an integer");
 	err_is(WITH_TOP(",\"allowPty\":0.5"),
@@ -465,7 +467,7 @@ static void test_paths(void)
 		      "0x0d at byte 1");
 
 	/* a value after a string full of JSON punctuation is still located exactly */
-	err_is("{" NET_MIN ",\"filesystem\":{\"denyRead\":[\"a]\\\"}{,:\", \"[\"],"
+	err_is("{" NET_MIN ",\"filesystem\":{\"denyRead\":[\"a]\\\"}{,:\", \"{\"],"
 	       "\"allowWrite\":[],\"denyWrite\":[\"ok\",\"\"]}}",
 	       ORIGIN ":1:130: filesystem.denyWrite[1]: path cannot be empty");
 	/* ... and after an escaped key, and after multi-byte characters (columns count them once)
@@ -679,9 +681,96 @@ static void test_unsupported(void)
 		      "srt (it comes from a newer sandbox-runtime); remove it");
 	err_like(WITH_TOP(",\"ripgrep\":{\"command\":\"rg\",\"argv0\":\"rg\"}"),
 		 ORIGIN ":1:139: ripgrep.argv0: 'argv0' is not supported by this version of srt");
-	/* 0.0.83's {path, literal} entries are not accepted either */
-	err_is(WITH_FS(",\"allowRead\":[{\"path\":\"/x\",\"literal\":true}]"),
-	       ORIGIN ":1:125: filesystem.allowRead[0]: expected a string, got an object");
+}
+
+/* Path patterns: globs checked at load time, literal objects escaped. */
+static void test_patterns(void)
+{
+	struct srt_settings *s;
+
+	s = parse_ok("{" NET_MIN ",\"filesystem\":{\"denyRead\":[\"**/*.pem\",\"~/.ssh\","
+		     "{\"path\":\"/a/*b?[c]\\\\d\",\"literal\":true},"
+		     "{\"path\":\"src/**\",\"literal\":false},{\"path\":\"/x\"}],"
+		     "\"allowWrite\":[\".\",\"..\",\"../*/build\"],\"denyWrite\":[\"**/.env\"],"
+		     "\"allowRead\":[\"/p/[!a-c]x\"]}}",
+		     "globs and literal objects");
+	if (s) {
+		is_str(s->deny_read[0], "**/*.pem", "a glob is kept as written");
+		is_str(s->deny_read[1], "~/.ssh", "'~' is kept (expanded per sandbox)");
+		is_str(s->deny_read[2], "/a/\\*b\\?\\[c]\\\\d",
+		       "a literal object: glob characters and '\\' escaped");
+		is_str(s->deny_read[3], "src/**", "literal: false is a pattern");
+		is_str(s->deny_read[4], "/x", "literal may be left out");
+		is_str(s->allow_write[2], "../*/build", "'..' before the glob is fine");
+		is_str(s->deny_write[0], "**/.env", "denyWrite glob");
+		is_str(s->allow_read[0], "/p/[!a-c]x", "class");
+		ok(!s->private_tmp && !s->strict_deny_globs, "privateTmp and strictDenyGlobs off");
+		settings_free(s);
+	}
+	s = parse_ok(WITH_FS(",\"privateTmp\":true,\"strictDenyGlobs\":true"), "new keys");
+	if (s) {
+		ok(s->private_tmp && s->strict_deny_globs, "privateTmp and strictDenyGlobs on");
+		settings_free(s);
+	}
+	err_is(WITH_FS(",\"privateTmp\":1"),
+	       ORIGIN ":1:125: filesystem.privateTmp: expected a boolean, got an integer");
+
+	/* bad patterns: the entry, line and column, and why */
+	err_is("{" NET_MIN ",\"filesystem\":{\"denyRead\":[\"/ok\",\"/a/[b\"],"
+	       "\"allowWrite\":[],\"denyWrite\":[]}}",
+	       ORIGIN ":1:85: filesystem.denyRead[1]: invalid path pattern '/a/[b': unbalanced "
+		      "'[' (a path that contains glob characters is written {\"path\": \"...\", "
+		      "\"literal\": true})");
+	err_like(WITH_FS(",\"allowRead\":[\"/a/*/../b\"]"),
+		 "filesystem.allowRead[0]: invalid path pattern '/a/*/../b': '.' or '..' after a "
+		 "glob component");
+	err_like(WITH_FS(",\"allowRead\":[\"src/*/\"]"),
+		 "invalid path pattern 'src/*/': a glob ending in '/'");
+	err_like(WITH_FS(",\"allowRead\":[\"/a/[[:alpha:]]\"]"), "filesystem.allowRead[0]: invalid "
+								   "path pattern '/a/[[:alpha:]]'");
+	err_like(WITH_FS(",\"allowRead\":[\"/a/\\\\\"]"), "invalid path pattern '/a/\\': trailing backslash");
+	err_like(WITH_FS(",\"allowRead\":[\"/a/[z-a]\"]"), "reversed range");
+	/* a literal trailing '/' is the path itself */
+	s = parse_ok(WITH_FS(",\"allowRead\":[\"~/proj/\"]"), "literal path with a trailing '/'");
+	settings_free(s);
+	/* literal objects: strict */
+	err_is(WITH_FS(",\"allowRead\":[{\"path\":\"/x\",\"literl\":true}]"),
+	       ORIGIN ":1:138: filesystem.allowRead[0].literl: unknown key (a path object has "
+		      "\"path\" and \"literal\")");
+	err_is(WITH_FS(",\"allowRead\":[{\"literal\":true}]"),
+	       ORIGIN ":1:125: filesystem.allowRead[0]: required key 'path' is missing");
+	err_is(WITH_FS(",\"allowRead\":[{\"path\":\"/x\",\"literal\":\"yes\"}]"),
+	       ORIGIN ":1:148: filesystem.allowRead[0].literal: expected a boolean, got a string");
+	err_is(WITH_FS(",\"allowRead\":[{\"path\":\"\",\"literal\":true}]"),
+	       ORIGIN ":1:133: filesystem.allowRead[0].path: path cannot be empty");
+	err_is(WITH_FS(",\"allowRead\":[{\"path\":1}]"),
+	       ORIGIN ":1:133: filesystem.allowRead[0].path: expected a string, got an integer");
+	/* a literal object with a '[' that would be an unclosed class as a glob is fine */
+	s = parse_ok(WITH_FS(",\"allowRead\":[{\"path\":\"/a/[b\",\"literal\":true}]"),
+		     "literal '[': accepted");
+	if (s)
+		is_str(s->allow_read[0], "/a/\\[b", "escaped");
+	settings_free(s);
+	/* the pattern check itself */
+	ok(settings_path_pattern_check("**") == NULL, "'**' is valid (the cwd and below)");
+	ok(settings_path_pattern_check("..") == NULL, "'..' is valid");
+	ok(settings_path_pattern_check("~") == NULL, "'~' is valid");
+	like_str(settings_path_pattern_check("a/**/.."), "after a glob component", "'**/..'");
+	{
+		char *abs = NULL;
+		const char *why = NULL;
+
+		is_int(settings_path_pattern("../x/**/*.pem", "/home/u", "/home/u/p/q", &abs, &why),
+		       0, "relative pattern made absolute");
+		is_str(abs, "/home/u/p/x/**/*.pem", "'..' resolved before the glob");
+		free(abs);
+		abs = NULL;
+		is_int(settings_path_pattern("~/a*", NULL, "/c", &abs, &why), -EINVAL, "no home");
+		like_str(why, "home directory", "says so");
+		char *e = settings_glob_escape("/a\\b*c?d[e]f");
+		is_str(e, "/a\\\\b\\*c\\?d\\[e]f", "settings_glob_escape");
+		free(e);
+	}
 }
 
 static void test_duplicates(void)
@@ -939,6 +1028,7 @@ int main(void)
 	test_deep();
 	test_unknown_keys();
 	test_unsupported();
+	test_patterns();
 	test_duplicates();
 	test_domains();
 	test_files();

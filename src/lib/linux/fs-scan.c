@@ -497,19 +497,31 @@ out:
 	return r;
 }
 
+/* Directories in which placeholders are created and removed by every run (.git/hooks,
+ * .git/config, .claude/commands, ...): like a mandatory root, their times prove nothing, their
+ * listing is kept. A glob walk reads them (a "**" pattern descends everywhere); with a plain
+ * time record a repeated run would never find its cache valid. */
+static bool placeholder_parent(const struct scan *sc)
+{
+	const char *base = strrchr(sc->path, '/');
+
+	base = base ? base + 1 : sc->path;
+	return strcmp(base, ".git") == 0 || strcmp(base, ".claude") == 0;
+}
+
 static int walk(struct scan *sc, int dfd, const struct frame *f)
 {
 	struct buf list = BUF_INIT;
 	uint32_t list_n = 0;
 	size_t watch_idx = sc->n_watch;
-	bool keep_list;
+	bool keep_list, listed = f->mroot || placeholder_parent(sc);
 	unsigned saw = 0;
 	int r;
 
-	r = watch_dir_fd(sc, dfd, f->mroot ? FS_WATCH_LIST : FS_WATCH_STAT);
+	r = watch_dir_fd(sc, dfd, listed ? FS_WATCH_LIST : FS_WATCH_STAT);
 	if (r < 0)
 		return r;
-	keep_list = f->mroot && sc->cacheable && sc->n_watch == watch_idx + 1;
+	keep_list = listed && sc->cacheable && sc->n_watch == watch_idx + 1;
 	r = walk_entries(sc, dfd, f, keep_list ? &list : NULL, &list_n, &saw);
 	if (r >= 0 && keep_list && sc->cacheable) {
 		struct fs_cache_watch *w = &sc->watch[watch_idx];
