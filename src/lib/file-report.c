@@ -189,7 +189,7 @@ int file_report_parse(const char *line, size_t len, struct file_report *out)
 	return 0;
 }
 
-static bool skipped(const char *path, const char *const *skip)
+bool file_path_skipped(const char *path, const char *const *skip)
 {
 	for (; skip && *skip; skip++)
 		if (path_is_under(path, *skip))
@@ -206,7 +206,7 @@ static int classify_path(const struct file_report *r, const char *path,
 	enum access_state a;
 	const char *err = r->err == EACCES ? "EACCES" : r->err == EPERM ? "EPERM" : "EROFS";
 
-	if (skipped(path, skip))
+	if (file_path_skipped(path, skip))
 		return 0;
 	a = plan_explain(plan, path, &rule);
 	if (a == ACCESS_HIDDEN) {

@@ -61,6 +61,9 @@ int file_report_parse(const char *line, size_t len, struct file_report *out);
  * path is not absolute. */
 int file_path_normalise(char *path);
 
+/* Whether path is at or below one of the NULL-terminated `skip` directories. */
+bool file_path_skipped(const char *path, const char *const *skip);
+
 /* What a report means under the plan that was mounted. `skip` lists directories the plan does
  * not describe (the private TMPDIR, /dev, /proc): paths at or below them are never
  * violations. For each path the call changes (both names of a rename; the new name of a link
