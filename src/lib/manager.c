@@ -8,6 +8,7 @@
  * this file gathers facts from the system and wires them together.
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -741,17 +742,27 @@ SRT_PUBLIC int srt_manager_set_connect_helper(srt_manager *m, const char *path)
 
 /* The SOCKS5 connect helper for GIT_SSH_COMMAND, or NULL (then the variable is not set). */
 /* A helper program of srt's: `name` next to the running executable, in the build tree's
- * layout (../<subdir>/<name>), or in $libexecdir/srt. NULL when there is none (or its path
- * has shell metacharacters). */
+ * layout (../<subdir>/<name>) from the executable or from the loaded libsrt (a program
+ * embedding the library from the build tree), or in $libexecdir/srt. NULL when there is none
+ * (or its path has shell metacharacters). */
 static char *find_helper(const char *name, const char *subdir)
 {
-	_cleanup_free_ char *self = NULL;
-	char *dir, *c;
+	Dl_info info;
+	char *c;
 
-	self = realpath("/proc/self/exe", NULL);
-	if (self && (dir = strrchr(self, '/'))) {
+	for (int base = 0; base < 2; base++) {
+		_cleanup_free_ char *self = NULL;
+		char *dir;
+
+		if (base == 0)
+			self = realpath("/proc/self/exe", NULL);
+		else if (dladdr((void *)find_helper, &info) && info.dli_fname &&
+			 info.dli_fname[0] == '/')
+			self = realpath(info.dli_fname, NULL);
+		if (!self || !(dir = strrchr(self, '/')))
+			continue;
 		*dir = 0;
-		for (int i = 0; i < 2; i++) {
+		for (int i = base; i < 2; i++) {
 			if ((i == 0 ? asprintf(&c, "%s/%s", self, name)
 				    : asprintf(&c, "%s/../%s/%s", self, subdir, name)) < 0)
 				return NULL;
