@@ -930,9 +930,11 @@ static int classify_resolved(srt_child *ch, struct file_report *r, const char *c
 		char *p = i ? r->path2 : r->path, *c = NULL;
 		enum node_type t;
 
-		if (path_canonical(p, &c, &t) == 0 && strlen(c) <= FILE_REPORT_PATH_MAX &&
+		size_t n;
+
+		if (path_canonical(p, &c, &t) == 0 && (n = strlen(c)) <= FILE_REPORT_PATH_MAX &&
 		    strcmp(c, p) != 0) {
-			strcpy(p, c);
+			memcpy(p, c, n + 1);
 			changed = true;
 		}
 		free(c);
