@@ -54,11 +54,12 @@ if [ "$(id -u)" -eq 0 ]; then
 	user=srt-test
 	id "$user" >/dev/null 2>&1 || useradd -m -s /bin/bash "$user"
 	D=$(mktemp -d /tmp/srt-ci-user.XXXXXX)
-	mkdir -p "$D/cli" "$D/lib" "$D/tests" "$D/connect" "$D/exec" "$D/launch"
+	mkdir -p "$D/cli" "$D/lib" "$D/tests" "$D/connect" "$D/exec" "$D/launch" "$D/report"
 	cp "$B/src/cli/srt" "$D/cli/"
 	cp "$B/src/connect/srt-connect" "$D/connect/"
 	cp "$B/src/exec/srt-exec" "$D/exec/"
 	cp "$B/src/launch/srt-launch" "$D/launch/"
+	cp "$B/src/report/srt-report.so" "$D/report/"
 	find "$B/src/lib" -maxdepth 1 -name "libsrt.so*" ! -name "*.p" -exec cp -P {} "$D/lib/" \;
 	cp "$B/tests/helpers/srt-probe" "$B/tests/integration/srt-api-test" "$D/"
 	cp -r tests/integration tests/data "$D/tests/"

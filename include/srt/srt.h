@@ -317,7 +317,8 @@ SRT_PUBLIC int srt_child_kill(srt_child *ch, int sig);
  * process cannot forge lines or terminal sequences through a host name or path.
  *
  * Threads: these functions may be called from any thread. Subscribers are called on the thread
- * that records the violation (srt's proxy thread for network refusals), one call at a time;
+ * that records the violation (srt's proxy thread for network refusals, the sandbox's observer
+ * thread for system calls and file accesses), one call at a time;
  * a subscriber must not subscribe or unsubscribe, and should return quickly. */
 
 typedef enum srt_violation_kind {
@@ -345,6 +346,24 @@ typedef void (*srt_violation_fn)(const srt_violation *v, void *userdata);
  * start on the machine measured; nothing for allowed calls: bench/observer). Network refusals
  * are always reported. Applies to sandboxes spawned afterwards. Returns 0 or -EINVAL. */
 SRT_PUBLIC int srt_manager_set_observe_syscalls(srt_manager *m, bool on);
+
+/* Reports refused file accesses (SRT_VIOLATION_FILE_READ, SRT_VIOLATION_FILE_WRITE) of the
+ * sandboxed command, off by default. srt preloads its srt-report.so shim into the command
+ * (LD_PRELOAD, prepended to the caller's value; SRT_REPORT_FIFO names the FIFO it writes
+ * to); when a file call fails with EACCES, EPERM or EROFS the shim sends the path and the
+ * operation to srt, which records it only if the sandbox's rules explain it: a write where
+ * the mounted plan is not read-write, a read of a hidden path. Each kind and path is recorded
+ * once per child, at most 128 per child. The shim changes no result.
+ *
+ * These reports are ADVISORY: they come from inside the sandbox, so the command can suppress
+ * them (statically linked programs, direct system calls, a cleared environment or
+ * LD_PRELOAD are not observed at all) or invent plausible ones (a report is recorded only for
+ * a path the rules do refuse, but the command may claim an access it never tried). Nothing
+ * is ever decided from them. Needs the shim installed in $libexecdir/srt (or next to the
+ * program, or in the build tree); without it nothing is reported (a debug log line says so).
+ * Applies to sandboxes spawned afterwards; like the other manager setters, not to be called
+ * concurrently with a spawn on the same manager. Returns 0 or -EINVAL. */
+SRT_PUBLIC int srt_manager_set_observe_files(srt_manager *m, bool on);
 
 /* "network", "file-read", "file-write", "unix-socket", "syscall" (static). */
 SRT_PUBLIC const char *srt_violation_kind_name(srt_violation_kind kind);

@@ -408,6 +408,7 @@ int main(int argc, char **argv)
 		/* someone reads them: refused system calls too (an observer costs a little start-up
 		 * time, so plain runs go without) */
 		(void)srt_manager_set_observe_syscalls(m, true);
+		(void)srt_manager_set_observe_files(m, true);
 		sub = srt_manager_subscribe_violations(m, violation_cb, &sink);
 		if (sub < 0) {
 			code = EXIT_SETUP;

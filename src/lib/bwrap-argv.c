@@ -137,6 +137,12 @@ int bwrap_args_build(const struct sandbox_spec *s, struct buf *b)
 	}
 	if (s->exec_helper && s->exec_helper_dst)
 		P(put3(b, "--ro-bind", s->exec_helper, s->exec_helper_dst));
+	if (s->report_lib && s->report_lib_dst && s->report_fifo && s->report_fifo_dst) {
+		P(put3(b, "--ro-bind", s->report_lib, s->report_lib_dst));
+		P(put3(b, "--ro-bind", s->report_fifo, s->report_fifo_dst));
+	}
+	for (size_t i = 0; s->setenv && s->setenv[i] && s->setenv[i + 1]; i += 2)
+		P(put3(b, "--setenv", s->setenv[i], s->setenv[i + 1]));
 
 	/* Masks become read-only last: their mount points had to be created first. */
 	for (size_t i = 0; i < s->n_ops; i++)

@@ -22,6 +22,11 @@ struct sandbox_spec {
 	int seccomp_fd;         /* <0: none */
 	/* srt-exec (violation observer): bound read-only at exec_helper_dst (inside tmpdir) */
 	const char *exec_helper, *exec_helper_dst;
+	/* srt-report.so and its FIFO (file violations): bound read-only at the *_dst paths
+	 * (inside tmpdir); a FIFO stays writable on a read-only mount */
+	const char *report_lib, *report_lib_dst, *report_fifo, *report_fifo_dst;
+	/* --setenv NAME VALUE for each pair (NAME, VALUE, ..., NULL), or NULL */
+	const char *const *setenv;
 	int json_status_fd;     /* <0: none */
 	int first_mask_fd;      /* OP_MASK_FILE ops consume fds first_mask_fd, +1, ... in order */
 };

@@ -7,6 +7,7 @@
  * Everything that decides is in the pure modules (mount-plan.c, bwrap-argv.c, settings.c);
  * this file gathers facts from the system and wires them together.
  */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -21,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +30,7 @@
 #include "srt-build-config.h"
 #include "bwrap-argv.h"
 #include "config.h"
+#include "file-report.h"
 #include "linux/bwrap-probe.h"
 #include "linux/fs-scan.h"
 #include "linux/mandatory-deny.h"
@@ -68,6 +71,7 @@ struct srt_manager {
 	char *connect_helper; /* set by the caller, or NULL: found at spawn time */
 	struct keeper *keeper; /* the thread that forks for spawns from other threads */
 	bool observe_syscalls; /* report refused system calls (srt-exec + observer) */
+	bool observe_files;    /* report refused file accesses (srt-report.so + observer) */
 	struct vstore *violations;
 	uint64_t next_child; /* ids of children in the violation store */
 	srt_log_fn log_fn;
@@ -87,6 +91,10 @@ struct srt_spawn_opts {
 	struct srt_settings *fs; /* per-command filesystem rules, or NULL */
 	int stdio[3];		 /* the command's fds 0, 1, 2, or -1: the caller's */
 };
+
+/* File reports stored per child at most (each kind and path once): a sandbox flooding its FIFO
+ * cannot push network or system-call evidence out of the store. */
+#define FILE_REPORTS_MAX 128
 
 struct srt_child {
 	pid_t pid;
@@ -110,6 +118,14 @@ struct srt_child {
 	unsigned ask_ms;
 	uint64_t vid;              /* this child's id in it */
 	char *command;             /* the command line, for violation records */
+	/* file reports (observe_files): used on the observer thread only while it runs */
+	struct mount_plan plan;    /* the plan that was mounted, to classify reports */
+	char *state;               /* the private TMPDIR inside (never a violation) */
+	char *report_fifo;         /* host path of the FIFO, unlinked at the end */
+	struct file_report *frep;  /* scratch for one parsed line */
+	uint64_t fseen[FILE_REPORTS_MAX]; /* hashes of reported (kind, path): each once */
+	size_t n_fseen;
+	uint64_t fdropped; /* reports past the cap */
 };
 
 static void mlog(const srt_manager *m, srt_log_level lvl, const char *fmt, ...) SRT_PRINTF(3, 4);
@@ -1097,38 +1113,30 @@ SRT_PUBLIC int srt_manager_set_connect_helper(srt_manager *m, const char *path)
 	return 0;
 }
 
-/* The SOCKS5 connect helper for GIT_SSH_COMMAND, or NULL (then the variable is not set). */
 /* A helper program of srt's: `name` next to the running executable, in the build tree's
- * layout (../<subdir>/<name>), or in $libexecdir/srt. NULL when there is none (or its path
- * has shell metacharacters). */
+ * layout (../<subdir>/<name>) from the executable or from the loaded libsrt (a program
+ * embedding the library from the build tree), or in $libexecdir/srt. NULL when there is none
+ * (or its path has shell metacharacters). */
 static char *find_helper(const char *name, const char *subdir)
 {
-	_cleanup_free_ char *self = NULL;
-	char *dir, *c;
+	Dl_info info;
+	char *c;
 
-	self = realpath("/proc/self/exe", NULL);
-	if (self && (dir = strrchr(self, '/'))) {
+	for (int base = 0; base < 2; base++) {
+		_cleanup_free_ char *self = NULL;
+		char *dir;
+
+		if (base == 0)
+			self = realpath("/proc/self/exe", NULL);
+		else if (dladdr((void *)find_helper, &info) && info.dli_fname &&
+			 info.dli_fname[0] == '/')
+			self = realpath(info.dli_fname, NULL);
+		if (!self || !(dir = strrchr(self, '/')))
+			continue;
 		*dir = 0;
-		for (int i = 0; i < 2; i++) {
+		for (int i = base; i < 2; i++) {
 			if ((i == 0 ? asprintf(&c, "%s/%s", self, name)
 				    : asprintf(&c, "%s/../%s/%s", self, subdir, name)) < 0)
-				return NULL;
-			char *real = realpath(c, NULL);
-			free(c);
-			if (real && access(real, X_OK) == 0 && shell_safe_path(real))
-				return real;
-			free(real);
-		}
-	}
-	{
-		/* next to this library: a build tree (src/lib/../exec/srt-exec), or a copied tree */
-		Dl_info di;
-		_cleanup_free_ char *lib = NULL;
-
-		if (dladdr((void *)find_helper, &di) && di.dli_fname &&
-		    (lib = realpath(di.dli_fname, NULL)) && (dir = strrchr(lib, '/'))) {
-			*dir = 0;
-			if (asprintf(&c, "%s/../%s/%s", lib, subdir, name) < 0)
 				return NULL;
 			char *real = realpath(c, NULL);
 			free(c);
@@ -1146,6 +1154,7 @@ static char *find_helper(const char *name, const char *subdir)
 	return c;
 }
 
+/* The SOCKS5 connect helper for GIT_SSH_COMMAND, or NULL (then the variable is not set). */
 static char *find_connect_helper(const srt_manager *m)
 {
 	if (m->connect_helper)
@@ -1273,6 +1282,75 @@ static void observed(void *ud, srt_violation_kind kind, const char *target, cons
 			 "refused by the sandbox's system-call filter", ch->command, ch->vid);
 }
 
+static uint64_t report_hash(int kind, const char *path)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	h = (h ^ (uint64_t)kind) * 0x100000001b3ULL;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	return h;
+}
+
+/* The report's paths with symbolic links resolved on the host (the sandbox sees the same links
+ * in everything it can reach), for a second look when the literal paths matched no rule. */
+static int classify_resolved(srt_child *ch, struct file_report *r, const char *const *skip,
+			     const char **path, char *reason, size_t size)
+{
+	bool changed = false;
+
+	for (int i = 0; i < (r->has_path2 ? 2 : 1); i++) {
+		char *p = i ? r->path2 : r->path, *c = NULL;
+		enum node_type t;
+
+		size_t n;
+
+		if (path_canonical(p, &c, &t) == 0 && (n = strlen(c)) <= FILE_REPORT_PATH_MAX &&
+		    strcmp(c, p) != 0) {
+			memcpy(p, c, n + 1);
+			changed = true;
+		}
+		free(c);
+	}
+	return changed ? file_report_classify(r, &ch->plan, skip, path, reason, size) : 0;
+}
+
+/* Called on the observer's thread for every line of srt-report.so. Untrusted and advisory:
+ * parsed strictly, classified against the plan that was mounted, each (kind, path) recorded
+ * once, at most FILE_REPORTS_MAX per child. */
+static void file_line(void *ud, const char *line, size_t len)
+{
+	srt_child *ch = ud;
+	struct file_report *r = ch->frep;
+	const char *const skip[] = {ch->state, "/dev", "/proc", NULL};
+	const char *path = NULL;
+	char reason[512];
+	uint64_t h;
+	int k;
+
+	if (ch->n_fseen >= FILE_REPORTS_MAX) {
+		if (ch->fdropped++ == 0)
+			mlog(ch->m, SRT_LOG_DEBUG, "file reports: %d recorded, later ones are dropped",
+			     FILE_REPORTS_MAX);
+		return;
+	}
+	if (file_report_parse(line, len, r) < 0)
+		return;
+	k = file_report_classify(r, &ch->plan, skip, &path, reason, sizeof(reason));
+	if (!k && !file_path_skipped(r->path, skip) &&
+	    !(r->has_path2 && file_path_skipped(r->path2, skip)))
+		k = classify_resolved(ch, r, skip, &path, reason, sizeof(reason));
+	if (!k)
+		return;
+	h = report_hash(k, path);
+	for (size_t i = 0; i < ch->n_fseen; i++)
+		if (ch->fseen[i] == h)
+			return;
+	ch->fseen[ch->n_fseen++] = h;
+	(void)vstore_add(ch->violations, (srt_violation_kind)k, path, r->op_name, reason,
+			 ch->command, ch->vid);
+}
+
 /* Called on the proxy thread for hosts in neither list. */
 static void proxy_ask(void *ud, struct srt_ask *ask, const char *host, uint16_t port)
 {
@@ -1299,6 +1377,14 @@ SRT_PUBLIC int srt_manager_set_observe_syscalls(srt_manager *m, bool on)
 	if (!m)
 		return -EINVAL;
 	m->observe_syscalls = on;
+	return 0;
+}
+
+SRT_PUBLIC int srt_manager_set_observe_files(srt_manager *m, bool on)
+{
+	if (!m)
+		return -EINVAL;
+	m->observe_files = on;
 	return 0;
 }
 
@@ -1504,6 +1590,59 @@ static void stop_proxy(srt_child *ch)
 	ch->own_addrs = NULL;
 }
 
+/* The report FIFO of one sandbox: STATE/report-PID-N-RANDOM, mode 0600 in the state directory
+ * (0700, ours, checked by state_dir_ensure()), opened O_RDWR | O_NONBLOCK so that it always has
+ * a reader (a writer inside never blocks or gets ENXIO) and srt never sees an end of file.
+ * FIFOs of srt processes that no longer exist are removed first. */
+static int report_fifo_create(const char *state, char **ret_path, int *ret_fd)
+{
+	static unsigned counter;
+	_cleanup_free_ char *path = NULL;
+	uint64_t rnd = 0;
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	d = opendir(state);
+	if (d) {
+		struct dirent *e;
+
+		while ((e = readdir(d))) {
+			char *end;
+			long pid;
+
+			if (strncmp(e->d_name, "report-", 7) != 0)
+				continue;
+			pid = strtol(e->d_name + 7, &end, 10);
+			if (end == e->d_name + 7 || *end != '-' || pid <= 0 || pid > INT32_MAX)
+				continue;
+			if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+				(void)unlinkat(dirfd(d), e->d_name, 0);
+		}
+		closedir(d);
+	}
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) < 0)
+		rnd = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	if (asprintf(&path, "%s/report-%d-%u-%016llx", state, (int)getpid(),
+		     __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED), (unsigned long long)rnd) < 0)
+		return -ENOMEM;
+	if (mkfifo(path, 0600) < 0)
+		return -errno;
+	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077)) {
+		int r = fd < 0 ? -errno : -EPERM;
+
+		if (fd >= 0)
+			close(fd);
+		(void)unlink(path);
+		return r;
+	}
+	*ret_path = TAKE_PTR(path);
+	*ret_fd = fd;
+	return 0;
+}
+
 static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opts *o,
 			 srt_child **ret, srt_error **reterr)
 {
@@ -1524,6 +1663,12 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 	_cleanup_free_ char *exec_helper = NULL, *exec_dst = NULL;
 	_cleanup_close_ int obs_child = -EBADF, bpf_dup = -EBADF;
 	int obs_parent = -EBADF;
+	/* file reports: the shim, its FIFO, where both appear inside, LD_PRELOAD's value */
+	_cleanup_free_ char *report_lib = NULL, *report_fifo = NULL, *report_lib_dst = NULL;
+	_cleanup_free_ char *report_fifo_dst = NULL, *preload = NULL;
+	_cleanup_free_ struct file_report *frep = NULL;
+	int report_fd = -EBADF;
+	const char *report_env[5] = {NULL};
 	char obs_fdnum[24], bpf_fdnum[24];
 	int *fds = NULL;
 	pid_t pid;
@@ -1665,6 +1810,36 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 		mlog(m, SRT_LOG_DEBUG, "no srt-exec helper found: refused system calls are not "
 				       "reported (the filter is the same)");
 	}
+	/* Refused file accesses are reported by srt-report.so, preloaded into the command, through
+	 * a FIFO; advisory only (file-report.h). */
+	if (m->observe_files) {
+		report_lib = find_helper("srt-report.so", "report");
+		if (!report_lib) {
+			mlog(m, SRT_LOG_DEBUG, "no srt-report.so found: refused file accesses are not "
+					       "reported");
+		} else if ((r = report_fifo_create(state, &report_fifo, &report_fd)) < 0) {
+			mlog(m, SRT_LOG_WARNING, "cannot create the file report FIFO in %s: %s; "
+						 "refused file accesses are not reported",
+			     state, strerror(-r));
+			free(report_lib);
+			report_lib = NULL;
+		} else {
+			const char *old = env_vector_get(env, "LD_PRELOAD");
+
+			frep = malloc(sizeof(*frep));
+			if (!frep || asprintf(&report_lib_dst, "%s/.srt-report.so", state) < 0 ||
+			    asprintf(&report_fifo_dst, "%s/.srt-report", state) < 0 ||
+			    asprintf(&preload, "%s%s%s", report_lib_dst, old && *old ? " " : "",
+				     old ? old : "") < 0) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			report_env[0] = "LD_PRELOAD";
+			report_env[1] = preload;
+			report_env[2] = "SRT_REPORT_FIFO";
+			report_env[3] = report_fifo_dst;
+		}
+	}
 	sp = (struct seccomp_policy){
 		.allow_unix_sockets = m->s->allow_all_unix_sockets,
 		.allow_nested_userns = m->s->allow_nested_user_namespaces,
@@ -1700,6 +1875,11 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 		.seccomp_fd = 4,
 		.exec_helper = exec_helper,
 		.exec_helper_dst = exec_dst,
+		.report_lib = report_lib,
+		.report_lib_dst = report_lib_dst,
+		.report_fifo = report_fifo,
+		.report_fifo_dst = report_fifo_dst,
+		.setenv = report_env,
 		.json_status_fd = 5,
 		.first_mask_fd = 6,
 	};
@@ -1878,17 +2058,36 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 			goto fail_child;
 		}
 	}
-	if (exec_helper) {
-		close(TAKE_FD(obs_child)); /* srt-exec's end lives on in the sandbox only */
-		r = observer_start(obs_parent, observed, ch, &ch->obs);
-		if (r < 0) {
-			/* without its observer the filter fails refused calls with ENOSYS instead
-			 * of EPERM: still refused; only the report is lost */
-			close(obs_parent);
-			mlog(m, SRT_LOG_WARNING, "cannot start the system-call observer: %s",
-			     strerror(-r));
+	if (report_fd >= 0) {
+		/* the observer classifies reports against the plan that was mounted */
+		ch->plan = b.plan;
+		b.plan = (struct mount_plan){0};
+		ch->frep = TAKE_PTR(frep);
+		ch->report_fifo = TAKE_PTR(report_fifo);
+		ch->state = strdup(state);
+		if (!ch->state) {
+			close(report_fd);
+			report_fd = -EBADF;
 		}
-		obs_parent = -EBADF;
+	}
+	if (exec_helper || report_fd >= 0) {
+		struct observer_cfg oc = {
+			.sock = exec_helper ? obs_parent : -1,
+			.fifo = report_fd,
+			.fn = observed,
+			.line_fn = file_line,
+			.ud = ch,
+		};
+
+		if (exec_helper)
+			close(TAKE_FD(obs_child)); /* srt-exec's end lives on in the sandbox only */
+		obs_parent = report_fd = -EBADF; /* taken by observer_start() */
+		r = observer_start(&oc, &ch->obs);
+		if (r < 0)
+			/* without its observer the filter fails refused calls with ENOSYS instead
+			 * of EPERM: still refused; only the reports are lost */
+			mlog(m, SRT_LOG_WARNING, "cannot start the violation observer: %s",
+			     strerror(-r));
 	}
 	ch->status_fd = TAKE_FD(status_pipe[0]);
 	(void)fcntl(ch->status_fd, F_SETFL, O_NONBLOCK);
@@ -1911,6 +2110,10 @@ fail_child:
 out:
 	if (obs_parent >= 0)
 		close(obs_parent);
+	if (report_fd >= 0)
+		close(report_fd);
+	if (report_fifo)
+		(void)unlink(report_fifo);
 	if (status_pipe[0] >= 0)
 		close(status_pipe[0]);
 	if (status_pipe[1] >= 0)
@@ -2032,6 +2235,15 @@ SRT_PUBLIC int srt_child_kill(srt_child *ch, int sig)
 	return 0;
 }
 
+static void report_fifo_remove(srt_child *ch)
+{
+	if (ch->report_fifo) {
+		(void)unlink(ch->report_fifo);
+		free(ch->report_fifo);
+		ch->report_fifo = NULL;
+	}
+}
+
 static int reap(srt_child *ch)
 {
 	while (!ch->reaped) {
@@ -2063,6 +2275,7 @@ SRT_PUBLIC int srt_child_wait(srt_child *ch, int *ret_status, srt_error **reterr
 	status_drain(ch);
 	stop_proxy(ch);
 	ch->obs = observer_stop(ch->obs);
+	report_fifo_remove(ch);
 	ch->ph = placeholders_close(ch->ph);
 
 	/* bwrap reports "exit-code" only when the command was really executed. */
@@ -2098,6 +2311,10 @@ SRT_PUBLIC srt_child *srt_child_free(srt_child *ch)
 		close(ch->pty_master);
 	stop_proxy(ch);
 	ch->obs = observer_stop(ch->obs);
+	report_fifo_remove(ch);
+	plan_free(&ch->plan);
+	free(ch->frep);
+	free(ch->state);
 	placeholders_close(ch->ph);
 	buf_free(&ch->status);
 	free(ch->command);

@@ -68,7 +68,7 @@ static int write_rank(enum rule_kind k)
 }
 
 static const struct plan_rule *best_rule(const struct mount_plan *p, const char *path,
-					 int (*rank)(enum rule_kind))
+					 int (*rank)(enum rule_kind), bool existing_only)
 {
 	const struct plan_rule *best = NULL;
 	size_t best_len = 0;
@@ -77,7 +77,8 @@ static const struct plan_rule *best_rule(const struct mount_plan *p, const char 
 		const struct plan_rule *r = &p->rules[i];
 		size_t l;
 
-		if (rank(r->kind) == 0 || !path_is_under(path, r->path))
+		if (rank(r->kind) == 0 || !path_is_under(path, r->path) ||
+		    (existing_only && r->type == NODE_MISSING))
 			continue;
 		l = strlen(r->path);
 		if (!best || l > best_len || (l == best_len && rank(r->kind) > rank(best->kind))) {
@@ -90,11 +91,25 @@ static const struct plan_rule *best_rule(const struct mount_plan *p, const char 
 
 enum access_state plan_access(const struct mount_plan *p, const char *path)
 {
-	const struct plan_rule *r = best_rule(p, path, read_rank), *w;
+	const struct plan_rule *r = best_rule(p, path, read_rank, false), *w;
 
 	if (r && r->kind == RULE_DENY_READ)
 		return ACCESS_HIDDEN;
-	w = best_rule(p, path, write_rank);
+	w = best_rule(p, path, write_rank, false);
+	return (w && w->kind == RULE_ALLOW_WRITE) ? ACCESS_RW : ACCESS_RO;
+}
+
+enum access_state plan_explain(const struct mount_plan *p, const char *path,
+			       const struct plan_rule **ret_rule)
+{
+	const struct plan_rule *r = best_rule(p, path, read_rank, true), *w;
+
+	if (r && r->kind == RULE_DENY_READ) {
+		*ret_rule = r;
+		return ACCESS_HIDDEN;
+	}
+	w = best_rule(p, path, write_rank, true);
+	*ret_rule = w;
 	return (w && w->kind == RULE_ALLOW_WRITE) ? ACCESS_RW : ACCESS_RO;
 }
 

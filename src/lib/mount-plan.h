@@ -73,6 +73,13 @@ int plan_add(struct mount_plan *p, const char *path, enum rule_kind kind, enum n
 /* The access the sandbox gets at `path` under the current rules. */
 enum access_state plan_access(const struct mount_plan *p, const char *path);
 
+/* The access the sandbox really has at `path` once the plan is mounted (rules for missing paths
+ * mount nothing, so they are left out, unlike plan_access()), and the rule that decides it:
+ * for ACCESS_HIDDEN the read rule (denyRead), otherwise the write rule (allowWrite,
+ * denyWrite, denyRead), or NULL when no rule covers the path (read-only by default). */
+enum access_state plan_explain(const struct mount_plan *p, const char *path,
+			       const struct plan_rule **ret_rule);
+
 /* Computes the mount list (rules of type NODE_MISSING are ignored). Ops are ordered so that
  * every op comes after the ops of its ancestors. Caller frees with mount_ops_free. */
 int plan_compile(const struct mount_plan *p, struct mount_op **ret_ops, size_t *ret_n);

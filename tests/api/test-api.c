@@ -552,6 +552,24 @@ int main(void)
 			w = srt_strv_free(w);
 		}
 	}
+	/* file reports through the callback (srt-report.so, found next to libsrt in the build) */
+	{
+		char *argv[] = {"sh", "-c", "echo x >/etc/srt-api-test-file", NULL};
+		srt_child *ch = NULL;
+
+		b_seen = 0;
+		b_last[0] = 0;
+		is_int(srt_manager_set_observe_files(b, true), 0, "B: observe files");
+		if (srt_manager_spawn(b, argv, NULL, &ch, &e) < 0)
+			printf("# spawn: %s\n", srt_error_message(e));
+		srt_error_free(e);
+		e = NULL;
+		ok(ch && status_of(ch) != 0, "a write to /etc fails inside");
+		is_int(b_seen, 1, "B's subscriber saw one violation");
+		like_str(b_last, "file-write /etc/srt-api-test-file EROFS: read-only",
+			 "... a file-write with the path and the reason");
+		is_int(srt_manager_set_observe_files(b, false), 0, "B: files no longer observed");
+	}
 	is_int(srt_manager_unsubscribe_violations(b, sub), 0, "B: unsubscribed");
 	srt_manager_free(a);
 	srt_manager_free(b);

@@ -9,6 +9,9 @@ for c in curl python3; do
 	command -v $c >/dev/null || skip_all "$c needed"
 done
 SERVERS=$(cd "$(dirname "$0")/servers" && pwd)
+# with --violations srt-report.so is preloaded: an ASan-built srt-probe must accept a library
+# loaded ahead of its runtime
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 cd "$T/proj" || exit 1
 
 # network lines only (the C library's nscd probes add unix-socket lines to most commands)
@@ -106,10 +109,74 @@ is "$OUT" "Seccomp_filters:	1" "a plain run: bwrap's filter only (no observer)"
 srt_run -s "$SN" --violations "$V" sh -c 'grep "^Seccomp_filters:" /proc/self/status'
 is "$OUT" "Seccomp_filters:	2" "with --violations: the same filter again, with srt's listener"
 
+# refused file accesses (srt-report.so preloaded, advisory): reported once each, with fields
+mkdir -p "$T/fs/proj/ro" "$T/fs/hid"
+echo secret >"$T/fs/secret"
+echo x >"$T/fs/hid/f"
+SF=$T/fs.json
+settings "$SF" "{\"denyRead\":[\"$T/fs/secret\",\"$T/fs/hid\"],\"allowWrite\":[\"$T/fs/proj\"],\"denyWrite\":[\"$T/fs/proj/ro\"]}"
+filelines() { grep '"kind":"file-' "$1" 2>/dev/null || true; }
+rm -f "$V"
+(cd "$T/fs/proj" && srt_run -s "$SF" --violations "$V" sh -c '
+cat "$1/secret"; cat "$1/secret"
+echo hi >"$1/proj/ro/x"
+python3 -c "open(\"/etc/srt-test-file\", \"w\")"
+mkdir "$1/proj/ro/d"
+ls "$1/hid"
+touch mode000; chmod 000 mode000; echo x >mode000
+true' sh "$T/fs"
+echo "$ERR" >"$T/.fserr")
+F=$(filelines "$V")
+is "$(grep -c . <<<"$F")" 5 "five refused file accesses, each reported once"
+like "$F" "\"kind\":\"file-read\",\"target\":\"$T/fs/secret\",\"operation\":\"open\",\"reason\":\"EACCES: hidden by denyRead $T/fs/secret" \
+	"cat of a denyRead file: file-read, path, operation, rule"
+like "$F" "\"kind\":\"file-write\",\"target\":\"$T/fs/proj/ro/x\",\"operation\":\"open\",\"reason\":\"EROFS: read-only by denyWrite $T/fs/proj/ro" \
+	"shell redirect into a denyWrite directory: file-write"
+like "$F" '"kind":"file-write","target":"/etc/srt-test-file","operation":"open","reason":"EROFS: read-only, not in filesystem.allowWrite' \
+	"python3 open() for writing outside allowWrite: file-write"
+like "$F" "\"kind\":\"file-write\",\"target\":\"$T/fs/proj/ro/d\",\"operation\":\"mkdir\"" \
+	"mkdir in a read-only directory: file-write"
+like "$F" "\"kind\":\"file-read\",\"target\":\"$T/fs/hid\",\"operation\":\"opendir\"" \
+	"ls of a hidden directory: file-read"
+unlike "$F" '"target":"[^"]*mode000' "a chmod-000 file in a write root: EACCES, but not the sandbox's doing: not reported"
+like "$(cat "$T/.fserr")" "the sandbox refused 5 operations; the first: file-read $T/fs/secret (open: EACCES" \
+	"the stderr summary counts them and names the first"
+srt_run -s "$SF" --violations "$V" cat "$T/fs/secret"
+is "$(filelines "$V" | grep -c "\"target\":\"$T/fs/secret\"")" 2 "a second run reports again (once per child)"
+
+# a file name with a newline cannot forge a second record
+rm -f "$V"
+srt_run -s "$SF" --violations "$V" sh -c 'echo x >"$1"' sh "$(printf '/etc/a\n{"kind":"forged"}\033[2J')"
+is "$(grep -c '"kind"' "$V")" 1 "a path with a newline: one record"
+like "$(cat "$V")" '"target":"/etc/a\\x0a{\"kind\":\"forged\"}\\x1b[2J"' "... the path escaped in it"
+unlike "$(cat "$V")" '"kind":"forged"' "... nothing forged"
+
+# a forged report line for a path the rules allow is not recorded; one for a refused path is
+# (advisory: documented)
+rm -f "$V"
+srt_run -s "$SF" --violations "$V" sh -c 'printf "F1 open 13 241 %s/proj/ok\nF1 open 13 0 /etc/hostname\nnot a line\n" "$1" >"$SRT_REPORT_FIFO"' sh "$T/fs"
+is "$(filelines "$V")" "" "forged lines naming allowed accesses are dropped"
+
+# ignoreViolations applies to file reports too
+SFI=$T/fsi.json
+settings "$SFI" "{\"denyRead\":[\"$T/fs/secret\"],\"allowWrite\":[],\"denyWrite\":[]}" '"ignoreViolations":{"cat":["/fs/secret"]}'
+rm -f "$V"
+srt_run -s "$SFI" --violations "$V" cat "$T/fs/secret"
+is "$(filelines "$V")" "" "ignoreViolations suppresses a file report"
+is "$ERR" "cat: $T/fs/secret: Permission denied" "... and the summary (the command's own message stays)"
+
+# without --violations or --debug nothing is preloaded
+srt_run -s "$SF" sh -c 'echo "${LD_PRELOAD:-none}"'
+is "$OUT" none "a plain run: no LD_PRELOAD"
+srt_run -s "$SF" --violations "$V" sh -c 'echo "$LD_PRELOAD"'
+like "$OUT" "/.srt-report.so" "with --violations: the shim is preloaded"
+
 # the record cannot be changed from inside the sandbox, even in a writable directory
 V2=$T/proj/v.jsonl
 : >"$V2"
 srt_run -s "$S" --violations "$V2" sh -c '(echo "{\"forged\":1}" >> v.jsonl) 2>/dev/null && echo written || echo refused'
 is "$OUT" refused "the violations file in a write root is read-only inside"
-is "$(cat "$V2")" "" "... and nothing was written to it"
+unlike "$(cat "$V2")" '{"forged":1}' "... and nothing was written to it by the command"
+like "$(cat "$V2")" '"kind":"file-write","target":"'"$V2"'","operation":"open","reason":"EROFS: read-only by settings file' \
+	"... srt recorded the attempt itself"
 done_testing

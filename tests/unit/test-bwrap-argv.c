@@ -143,6 +143,28 @@ int main(void)
 	   "user namespace and no capabilities in every mode");
 	buf_free(&b);
 
+	/* file violations: the shim and its FIFO in the private TMPDIR, the environment set by
+	 * bwrap for the command (not for bwrap itself) */
+	{
+		static const char *const env[] = {"LD_PRELOAD", "/tmp/srt-0/.srt-report.so x.so",
+						  "SRT_REPORT_FIFO", "/tmp/srt-0/.srt-report", NULL};
+		s.report_lib = "/usr/libexec/srt/srt-report.so";
+		s.report_lib_dst = "/tmp/srt-0/.srt-report.so";
+		s.report_fifo = "/tmp/srt-0/report-1-1-ab";
+		s.report_fifo_dst = "/tmp/srt-0/.srt-report";
+		s.setenv = env;
+		ok(bwrap_args_build(&s, &b) == 0, "build with the report shim");
+		like_str(joined(&b),
+			 "--tmpfs /tmp/srt-0 --ro-bind /usr/libexec/srt/srt-report.so "
+			 "/tmp/srt-0/.srt-report.so --ro-bind /tmp/srt-0/report-1-1-ab "
+			 "/tmp/srt-0/.srt-report --setenv LD_PRELOAD /tmp/srt-0/.srt-report.so x.so "
+			 "--setenv SRT_REPORT_FIFO /tmp/srt-0/.srt-report",
+			 "shim and FIFO bound read-only after the TMPDIR, then the variables");
+		buf_free(&b);
+		s.report_lib = s.report_lib_dst = s.report_fifo = s.report_fifo_dst = NULL;
+		s.setenv = NULL;
+	}
+
 	s.n_ops = 6;
 	s.first_mask_fd = -1;
 	ok(bwrap_args_build(&s, &b) == -EINVAL, "masks without fds refused");

@@ -6,6 +6,10 @@
  * filter decides, the observer only reports, so a bug or a race here cannot let a call
  * through. If the observer is slow the sandboxed call waits; if it is gone the kernel fails
  * the call with ENOSYS.
+ *
+ * The same thread reads the report FIFO of srt-report.so (failed file accesses seen from
+ * inside). Those lines are untrusted advice: they are framed here and handed on; nothing in
+ * the sandbox waits for them, and nothing is decided by them.
  */
 #include "linux/observer.h"
 
@@ -15,6 +19,7 @@
 #include <pthread.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,16 +31,20 @@
 #include <unistd.h>
 
 struct observer {
-	int sock, stop, listener;
+	int sock, stop, listener, fifo;
 	observer_fn fn;
+	observer_line_fn line_fn;
 	void *ud;
 	pthread_t thread;
+	/* FIFO framing */
+	char buf[2 * OBSERVER_LINE_MAX];
+	size_t len;
+	bool discard; /* inside an overlong line: drop up to the next '\n' */
 };
 
-/* Receives the listener: >= 0, or -1 on EOF, error or stop. */
+/* Receives the listener once sock is readable: >= 0, or -1 on EOF or error. */
 static int receive_listener(struct observer *o)
 {
-	struct pollfd pfd[2] = {{.fd = o->sock, .events = POLLIN}, {.fd = o->stop, .events = POLLIN}};
 	char byte;
 	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
 	union {
@@ -48,28 +57,55 @@ static int receive_listener(struct observer *o)
 	ssize_t n;
 	int fd = -1;
 
-	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (pfd[1].revents)
-			return -1;
-		if (pfd[0].revents)
-			break;
-	}
 	memset(&u, 0, sizeof(u));
 	do
-		n = recvmsg(o->sock, &msg, MSG_CMSG_CLOEXEC);
+		n = recvmsg(o->sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
 	if (n != 1)
 		return -1;
 	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		    c->cmsg_len == CMSG_LEN(sizeof(int))) {
+			if (fd >= 0)
+				close(fd);
 			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+		}
 	return fd;
+}
+
+/* Reads what the FIFO holds (at most `rounds` reads, so that a flood cannot starve the seccomp
+ * listener) and hands on every complete line. Returns false when the FIFO cannot be read any
+ * more. */
+static bool drain_fifo(struct observer *o, int rounds)
+{
+	while (rounds-- > 0) {
+		ssize_t n = read(o->fifo, o->buf + o->len, sizeof(o->buf) - o->len);
+		size_t start = 0;
+		char *nl;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN;
+		if (n == 0)
+			return false; /* cannot happen while srt holds a write end */
+		o->len += (size_t)n;
+		while ((nl = memchr(o->buf + start, '\n', o->len - start))) {
+			size_t l = (size_t)(nl - (o->buf + start));
+
+			if (!o->discard && l <= OBSERVER_LINE_MAX)
+				o->line_fn(o->ud, o->buf + start, l);
+			o->discard = false;
+			start += l + 1;
+		}
+		memmove(o->buf, o->buf + start, o->len - start);
+		o->len -= start;
+		if (o->len > OBSERVER_LINE_MAX) {
+			o->discard = true; /* too long to be a report: drop it to its end */
+			o->len = 0;
+		}
+	}
+	return true;
 }
 
 static const char *family_name(unsigned f)
@@ -119,79 +155,111 @@ static void report(struct observer *o, const struct seccomp_notif *req)
 	free(name);
 }
 
-static void serve(struct observer *o)
+/* Answers one notification (EPERM, always) and reports it. Returns false when the listener
+ * is unusable. */
+static bool serve_one(struct observer *o, const struct seccomp_notif_sizes *sizes,
+		      struct seccomp_notif *req, struct seccomp_notif_resp *resp)
 {
-	struct seccomp_notif_sizes sizes;
-	struct seccomp_notif *req;
-	struct seccomp_notif_resp *resp;
-	struct pollfd pfd[2] = {{.fd = o->listener, .events = POLLIN},
-				{.fd = o->stop, .events = POLLIN}};
-
-	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
-		return;
-	req = calloc(1, sizes.seccomp_notif > sizeof(*req) ? sizes.seccomp_notif : sizeof(*req));
-	resp = calloc(1, sizes.seccomp_notif_resp > sizeof(*resp) ? sizes.seccomp_notif_resp
-								  : sizeof(*resp));
-	if (!req || !resp)
-		goto out;
-	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pfd[1].revents)
-			break;
-		if (pfd[0].revents & POLLIN) {
-			memset(req, 0, sizes.seccomp_notif);
-			if (ioctl(o->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
-				if (errno == EINTR || errno == ENOENT)
-					continue; /* the caller died meanwhile */
-				break;
-			}
-			/* answer first: the sandboxed thread waits for it */
-			memset(resp, 0, sizes.seccomp_notif_resp);
-			resp->id = req->id;
-			resp->error = -EPERM;
-			(void)ioctl(o->listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
-			report(o, req);
-		} else if (pfd[0].revents & (POLLHUP | POLLERR)) {
-			break; /* no task uses the filter any more */
-		}
-	}
-out:
-	free(req);
-	free(resp);
+	memset(req, 0, sizes->seccomp_notif);
+	if (ioctl(o->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
+		return errno == EINTR || errno == ENOENT; /* ENOENT: the caller died meanwhile */
+	/* answer first: the sandboxed thread waits for it */
+	memset(resp, 0, sizes->seccomp_notif_resp);
+	resp->id = req->id;
+	resp->error = -EPERM;
+	(void)ioctl(o->listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
+	report(o, req);
+	return true;
 }
 
 static void *observer_main(void *arg)
 {
 	struct observer *o = arg;
+	struct seccomp_notif_sizes sizes = {0};
+	struct seccomp_notif *req = NULL;
+	struct seccomp_notif_resp *resp = NULL;
+	enum { P_STOP, P_SOCK, P_LISTENER, P_FIFO };
+	struct pollfd pfd[4] = {
+		[P_STOP] = {.fd = o->stop, .events = POLLIN},
+		[P_SOCK] = {.fd = o->sock, .events = POLLIN},
+		[P_LISTENER] = {.fd = -1, .events = POLLIN},
+		[P_FIFO] = {.fd = o->fifo, .events = POLLIN},
+	};
 
-	o->listener = receive_listener(o);
-	if (o->listener >= 0)
-		serve(o);
+	if (o->sock >= 0) {
+		if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
+			pfd[P_SOCK].fd = -1;
+		req = calloc(1, sizes.seccomp_notif > sizeof(*req) ? sizes.seccomp_notif
+								  : sizeof(*req));
+		resp = calloc(1, sizes.seccomp_notif_resp > sizeof(*resp) ? sizes.seccomp_notif_resp
+									  : sizeof(*resp));
+		if (!req || !resp)
+			pfd[P_SOCK].fd = -1;
+	}
+	while (pfd[P_SOCK].fd >= 0 || pfd[P_LISTENER].fd >= 0 || pfd[P_FIFO].fd >= 0) {
+		if (poll(pfd, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[P_FIFO].fd >= 0 && (pfd[P_FIFO].revents & (POLLIN | POLLERR | POLLHUP)) &&
+		    !drain_fifo(o, 16))
+			pfd[P_FIFO].fd = -1;
+		if (pfd[P_SOCK].fd >= 0 && pfd[P_SOCK].revents) {
+			o->listener = receive_listener(o);
+			pfd[P_SOCK].fd = -1; /* one listener per sandbox */
+			pfd[P_LISTENER].fd = o->listener;
+		}
+		if (pfd[P_LISTENER].fd >= 0) {
+			if (pfd[P_LISTENER].revents & POLLIN) {
+				if (!serve_one(o, &sizes, req, resp))
+					pfd[P_LISTENER].fd = -1;
+			} else if (pfd[P_LISTENER].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+				pfd[P_LISTENER].fd = -1; /* no task uses the filter any more */
+			}
+		}
+		if (pfd[P_STOP].revents) {
+			/* the sandbox is gone: what it wrote before is in the FIFO */
+			if (pfd[P_FIFO].fd >= 0)
+				(void)drain_fifo(o, 1024);
+			break;
+		}
+	}
+	free(req);
+	free(resp);
 	return NULL;
 }
 
-int observer_start(int sock, observer_fn fn, void *ud, struct observer **ret)
+int observer_start(const struct observer_cfg *cfg, struct observer **ret)
 {
 	struct observer *o;
 	sigset_t all, old;
 	int r;
 
 	o = calloc(1, sizeof(*o));
-	if (!o)
-		return -ENOMEM;
-	o->sock = sock;
+	if (!o) {
+		r = -ENOMEM;
+		goto fail_fds;
+	}
+	o->sock = cfg->sock;
+	o->fifo = cfg->fifo;
 	o->listener = -1;
-	o->fn = fn;
-	o->ud = ud;
+	o->fn = cfg->fn;
+	o->line_fn = cfg->line_fn;
+	o->ud = cfg->ud;
+	if (!o->fn && o->sock >= 0) {
+		close(o->sock);
+		o->sock = -1;
+	}
+	if (!o->line_fn && o->fifo >= 0) {
+		close(o->fifo);
+		o->fifo = -1;
+	}
 	o->stop = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (o->stop < 0) {
 		r = -errno;
 		free(o);
-		return r;
+		goto fail_fds;
 	}
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -199,11 +267,22 @@ int observer_start(int sock, observer_fn fn, void *ud, struct observer **ret)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r < 0) {
 		close(o->stop);
+		if (o->sock >= 0)
+			close(o->sock);
+		if (o->fifo >= 0)
+			close(o->fifo);
 		free(o);
 		return r;
 	}
 	*ret = o;
 	return 0;
+
+fail_fds:
+	if (cfg->sock >= 0)
+		close(cfg->sock);
+	if (cfg->fifo >= 0)
+		close(cfg->fifo);
+	return r;
 }
 
 struct observer *observer_stop(struct observer *o)
@@ -218,7 +297,10 @@ struct observer *observer_stop(struct observer *o)
 	pthread_join(o->thread, NULL);
 	if (o->listener >= 0)
 		close(o->listener);
-	close(o->sock);
+	if (o->sock >= 0)
+		close(o->sock);
+	if (o->fifo >= 0)
+		close(o->fifo);
 	close(o->stop);
 	free(o);
 	return NULL;

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Reports the system calls the sandbox's seccomp filter refuses (issue 4). srt-exec installs
- * the filter inside the sandbox with a notification listener and sends the listener over a
- * socket; the observer thread answers every notification with EPERM and reports it.
+ * Reports what the sandbox refused (issue 4), on one thread per sandbox:
+ *  - system calls the seccomp filter refuses: srt-exec installs the filter inside the sandbox
+ *    with a notification listener and sends the listener over a socket; the thread answers
+ *    every notification with EPERM and reports it;
+ *  - lines srt-report.so writes to a FIFO (failed file accesses): framed at '\n' and handed
+ *    on; a line longer than OBSERVER_LINE_MAX is dropped whole.
+ * Either source is optional. The thread never decides anything (see observer.c).
  */
 #pragma once
 
@@ -14,10 +18,24 @@ struct observer;
 typedef void (*observer_fn)(void *ud, srt_violation_kind kind, const char *target,
 			    const char *operation);
 
-/* Starts the thread on `sock` (srt's end of the socket pair; taken, closed by
- * observer_stop()). Returns 0 or -errno. */
-int observer_start(int sock, observer_fn fn, void *ud, struct observer **ret);
+/* Called on the observer's thread for each line from the FIFO (without its '\n'; any bytes). */
+typedef void (*observer_line_fn)(void *ud, const char *line, size_t len);
+
+#define OBSERVER_LINE_MAX 4096 /* PIPE_BUF: longer lines are not srt-report's */
+
+struct observer_cfg {
+	int sock;   /* srt's end of srt-exec's socket pair, or -1 (no system calls observed) */
+	int fifo;   /* the report FIFO, opened O_RDWR | O_NONBLOCK, or -1 */
+	observer_fn fn;           /* for sock */
+	observer_line_fn line_fn; /* for fifo */
+	void *ud;
+};
+
+/* Starts the thread. The descriptors are taken (closed by observer_stop(), or here on
+ * failure). Returns 0 or -errno. */
+int observer_start(const struct observer_cfg *cfg, struct observer **ret);
 
 /* Ends the thread (at once, even if the sandbox still runs: later refusals then fail with
- * ENOSYS instead of EPERM, unreported) and frees everything. NULL-safe; returns NULL. */
+ * ENOSYS instead of EPERM, unreported; the lines already in the FIFO are read first) and
+ * frees everything. NULL-safe; returns NULL. */
 struct observer *observer_stop(struct observer *o);
