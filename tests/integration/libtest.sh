@@ -118,3 +118,15 @@ require_sandbox() {
 host_snapshot() {
 	(cd "$1" && find . -printf '%p %y %s %m\n' 2>/dev/null | LC_ALL=C sort)
 }
+
+# gone PATH: whether PATH does not exist, waiting up to 10 s for it to go. A placeholder stays
+# while any sandbox uses it, and a concurrent test's sandbox with a write root above it (a scan
+# of /tmp, say) may hold this test's placeholder for a moment after this test's run ended.
+gone() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$1" ] || [ -L "$1" ] || return 0
+		sleep 0.1
+	done
+	return 1
+}
