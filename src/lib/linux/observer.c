@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The seccomp observer (see observer.h): one thread per sandbox that receives the filter's
- * notification listener from srt-exec and answers every notification with EPERM after
+ * The seccomp observer (see observer.h): one thread per sandbox that serves the filter's
+ * notification listener (received from srt-exec by the manager) and answers every notification with EPERM after
  * reporting it. It never answers anything else (no SECCOMP_USER_NOTIF_FLAG_CONTINUE): the
  * filter decides, the observer only reports, so a bug or a race here cannot let a call
  * through. If the observer is slow the sandboxed call waits; if it is gone the kernel fails
@@ -26,51 +26,11 @@
 #include <unistd.h>
 
 struct observer {
-	int sock, stop, listener;
+	int stop, listener;
 	observer_fn fn;
 	void *ud;
 	pthread_t thread;
 };
-
-/* Receives the listener: >= 0, or -1 on EOF, error or stop. */
-static int receive_listener(struct observer *o)
-{
-	struct pollfd pfd[2] = {{.fd = o->sock, .events = POLLIN}, {.fd = o->stop, .events = POLLIN}};
-	char byte;
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c;
-	ssize_t n;
-	int fd = -1;
-
-	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (pfd[1].revents)
-			return -1;
-		if (pfd[0].revents)
-			break;
-	}
-	memset(&u, 0, sizeof(u));
-	do
-		n = recvmsg(o->sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n != 1)
-		return -1;
-	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
-}
 
 static const char *family_name(unsigned f)
 {
@@ -168,13 +128,11 @@ static void *observer_main(void *arg)
 {
 	struct observer *o = arg;
 
-	o->listener = receive_listener(o);
-	if (o->listener >= 0)
-		serve(o);
+	serve(o);
 	return NULL;
 }
 
-int observer_start(int sock, observer_fn fn, void *ud, struct observer **ret)
+int observer_start(int listener, observer_fn fn, void *ud, struct observer **ret)
 {
 	struct observer *o;
 	sigset_t all, old;
@@ -183,8 +141,7 @@ int observer_start(int sock, observer_fn fn, void *ud, struct observer **ret)
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return -ENOMEM;
-	o->sock = sock;
-	o->listener = -1;
+	o->listener = listener;
 	o->fn = fn;
 	o->ud = ud;
 	o->stop = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -216,9 +173,7 @@ struct observer *observer_stop(struct observer *o)
 		/* an eventfd write fails only on overflow */
 	}
 	pthread_join(o->thread, NULL);
-	if (o->listener >= 0)
-		close(o->listener);
-	close(o->sock);
+	close(o->listener);
 	close(o->stop);
 	free(o);
 	return NULL;
