@@ -191,6 +191,14 @@ SRT_PUBLIC int srt_ask_answer(srt_ask *ask, bool allow);
  * found, GIT_SSH_COMMAND is not set (logged at debug level). Returns 0, -ENOMEM or -EINVAL. */
 SRT_PUBLIC int srt_manager_set_connect_helper(srt_manager *m, const char *path);
 
+/* The srt-exec helper (absolute path of an executable; NULL: the default), which srt binds
+ * into each sandbox to apply Landlock and to observe refused system calls. By default srt
+ * looks next to the running program, in the build tree's layout, and in $libexecdir/srt; a
+ * program that embeds libsrt from elsewhere sets it here. Without it Landlock is not applied
+ * (srt_child_landlock() says why; with "landlock": "require" spawning fails). Returns 0,
+ * -EINVAL (not absolute or not executable) or -ENOMEM. */
+SRT_PUBLIC int srt_manager_set_exec_helper(srt_manager *m, const char *path);
+
 /* Frees m (NULL is fine). Children already spawned keep running. Returns NULL. */
 SRT_PUBLIC srt_manager *srt_manager_free(srt_manager *m);
 

@@ -66,6 +66,7 @@ struct srt_manager {
 	bool probed;
 	char *bwrap_path;
 	char *connect_helper; /* set by the caller, or NULL: found at spawn time */
+	char *exec_helper;    /* srt-exec set by the caller, or NULL: found at spawn time */
 	struct keeper *keeper; /* the thread that forks for spawns from other threads */
 	bool observe_syscalls; /* report refused system calls (srt-exec + observer) */
 	struct vstore *violations;
@@ -219,6 +220,7 @@ SRT_PUBLIC srt_manager *srt_manager_free(srt_manager *m)
 	bwrap_info_done(&m->bwrap);
 	free(m->bwrap_path);
 	free(m->connect_helper);
+	free(m->exec_helper);
 	keeper_stop(m->keeper);
 	m->violations = vstore_free(m->violations);
 	free(m);
@@ -725,6 +727,19 @@ SRT_PUBLIC int srt_manager_set_connect_helper(srt_manager *m, const char *path)
 	}
 	free(m->connect_helper);
 	m->connect_helper = copy;
+	return 0;
+}
+
+SRT_PUBLIC int srt_manager_set_exec_helper(srt_manager *m, const char *path)
+{
+	char *copy = NULL;
+
+	if (!m || (path && (path[0] != '/' || access(path, X_OK) < 0)))
+		return -EINVAL;
+	if (path && !(copy = strdup(path)))
+		return -ENOMEM;
+	free(m->exec_helper);
+	m->exec_helper = copy;
 	return 0;
 }
 
@@ -1402,7 +1417,9 @@ SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_s
 	/* srt-exec runs when Landlock is to be applied, and when refused system calls are to be
 	 * reported (it installs the filter with a listener, observer.h; without it bwrap installs
 	 * the same filter, unobserved). */
-	exec_helper = m->observe_syscalls || ll_parts ? find_helper("srt-exec", "exec") : NULL;
+	exec_helper = !(m->observe_syscalls || ll_parts) ? NULL
+		      : m->exec_helper				 ? strdup(m->exec_helper)
+								 : find_helper("srt-exec", "exec");
 	if (!exec_helper && ll_parts) {
 		if (m->s->landlock == SETTINGS_LANDLOCK_REQUIRE) {
 			r = srt_error_set(reterr, SRT_E_DEPENDENCY, ENOENT,
