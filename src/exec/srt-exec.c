@@ -128,7 +128,7 @@ static char *read_fd(int fd, size_t max, size_t *ret_len)
 
 #define LL_WRITE_DIR                                                                               \
 	(SRT_LL_FS_WRITE_FILE | SRT_LL_FS_REMOVE_DIR | SRT_LL_FS_REMOVE_FILE |                     \
-	 SRT_LL_FS_MAKE_CHAR | SRT_LL_FS_MAKE_DIR | SRT_LL_FS_MAKE_REG | SRT_LL_FS_MAKE_SOCK |      \
+	 SRT_LL_FS_MAKE_CHAR | SRT_LL_FS_MAKE_DIR | SRT_LL_FS_MAKE_REG | SRT_LL_FS_MAKE_SOCK |     \
 	 SRT_LL_FS_MAKE_FIFO | SRT_LL_FS_MAKE_BLOCK | SRT_LL_FS_MAKE_SYM | SRT_LL_FS_REFER)
 #define LL_WRITE_FILE (SRT_LL_FS_WRITE_FILE) /* a rule on a file takes file rights only */
 
@@ -175,6 +175,8 @@ static void add_root(int ruleset, const char *path, unsigned parts)
  * cannot be reopened for writing. */
 static void add_stdio(int ruleset, unsigned parts)
 {
+	struct srt_ll_path_beneath_attr pb = {.allowed_access = fs_rights(parts, false)};
+
 	for (int i = 0; i <= 2; i++) {
 		struct stat st;
 		int fl = fcntl(i, F_GETFL);
@@ -183,7 +185,11 @@ static void add_stdio(int ruleset, unsigned parts)
 			continue;
 		if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
 			continue;
-		add_path_rule(ruleset, i, parts, false, "a rule for the standard descriptors");
+		pb.parent_fd = i;
+		/* EBADFD: a file on an internal mount (a memfd), which has no path to reopen by */
+		if (syscall(__NR_landlock_add_rule, ruleset, SRT_LL_RULE_PATH_BENEATH, &pb, 0) < 0 &&
+		    errno != EBADFD)
+			die("a rule for the standard descriptors", errno);
 	}
 }
 
@@ -200,8 +206,10 @@ static void apply_landlock(const struct landlock_spec *sp)
 		char want[160];
 
 		landlock_parts_describe(sp->parts & ~parts, want, sizeof(want));
-		fprintf(stderr, "srt-exec: Landlock is required but this kernel (ABI %d) cannot "
-				"apply: %s\n", status.abi, want);
+		fprintf(stderr,
+			"srt-exec: Landlock is required but this kernel (ABI %d) cannot "
+			"apply: %s\n",
+			status.abi, want);
 		die("Landlock", EOPNOTSUPP);
 	}
 	if (!parts)
@@ -230,7 +238,8 @@ static void apply_landlock(const struct landlock_spec *sp)
 			struct srt_ll_net_port_attr np = {.allowed_access = SRT_LL_NET_CONNECT_TCP,
 							  .port = sp->connect[i]};
 
-			if (syscall(__NR_landlock_add_rule, ruleset, SRT_LL_RULE_NET_PORT, &np, 0) < 0)
+			if (syscall(__NR_landlock_add_rule, ruleset, SRT_LL_RULE_NET_PORT, &np, 0) <
+			    0)
 				die("adding a Landlock port rule", errno);
 		}
 	if (syscall(__NR_landlock_restrict_self, ruleset, 0) < 0)
@@ -252,10 +261,10 @@ int main(int argc, char **argv)
 	int bpf_fd = -1, ll_fd = -1, listener = -1, i;
 
 	for (i = 1; i + 1 < argc && strcmp(argv[i], "--") != 0; i += 2) {
-		int *slot = strcmp(argv[i], "--status") == 0	? &status_sock
-			    : strcmp(argv[i], "--seccomp") == 0 ? &bpf_fd
+		int *slot = strcmp(argv[i], "--status") == 0	 ? &status_sock
+			    : strcmp(argv[i], "--seccomp") == 0	 ? &bpf_fd
 			    : strcmp(argv[i], "--landlock") == 0 ? &ll_fd
-								  : NULL;
+								 : NULL;
 		if (!slot || *slot >= 0 || (*slot = parse_fd(argv[i + 1])) < 0)
 			usage();
 	}

@@ -31,22 +31,22 @@
 #define SRT_LL_RULE_NET_PORT 2
 
 /* filesystem rights (ABI in which each appeared) */
-#define SRT_LL_FS_EXECUTE (1ULL << 0)      /* 1 */
-#define SRT_LL_FS_WRITE_FILE (1ULL << 1)   /* 1 */
-#define SRT_LL_FS_READ_FILE (1ULL << 2)    /* 1 */
-#define SRT_LL_FS_READ_DIR (1ULL << 3)     /* 1 */
-#define SRT_LL_FS_REMOVE_DIR (1ULL << 4)   /* 1 */
-#define SRT_LL_FS_REMOVE_FILE (1ULL << 5)  /* 1 */
-#define SRT_LL_FS_MAKE_CHAR (1ULL << 6)    /* 1 */
-#define SRT_LL_FS_MAKE_DIR (1ULL << 7)     /* 1 */
-#define SRT_LL_FS_MAKE_REG (1ULL << 8)     /* 1 */
-#define SRT_LL_FS_MAKE_SOCK (1ULL << 9)    /* 1 */
-#define SRT_LL_FS_MAKE_FIFO (1ULL << 10)   /* 1 */
-#define SRT_LL_FS_MAKE_BLOCK (1ULL << 11)  /* 1 */
-#define SRT_LL_FS_MAKE_SYM (1ULL << 12)    /* 1 */
-#define SRT_LL_FS_REFER (1ULL << 13)       /* 2 */
-#define SRT_LL_FS_TRUNCATE (1ULL << 14)    /* 3 */
-#define SRT_LL_FS_IOCTL_DEV (1ULL << 15)   /* 5 */
+#define SRT_LL_FS_EXECUTE (1ULL << 0)	  /* 1 */
+#define SRT_LL_FS_WRITE_FILE (1ULL << 1)  /* 1 */
+#define SRT_LL_FS_READ_FILE (1ULL << 2)	  /* 1 */
+#define SRT_LL_FS_READ_DIR (1ULL << 3)	  /* 1 */
+#define SRT_LL_FS_REMOVE_DIR (1ULL << 4)  /* 1 */
+#define SRT_LL_FS_REMOVE_FILE (1ULL << 5) /* 1 */
+#define SRT_LL_FS_MAKE_CHAR (1ULL << 6)	  /* 1 */
+#define SRT_LL_FS_MAKE_DIR (1ULL << 7)	  /* 1 */
+#define SRT_LL_FS_MAKE_REG (1ULL << 8)	  /* 1 */
+#define SRT_LL_FS_MAKE_SOCK (1ULL << 9)	  /* 1 */
+#define SRT_LL_FS_MAKE_FIFO (1ULL << 10)  /* 1 */
+#define SRT_LL_FS_MAKE_BLOCK (1ULL << 11) /* 1 */
+#define SRT_LL_FS_MAKE_SYM (1ULL << 12)	  /* 1 */
+#define SRT_LL_FS_REFER (1ULL << 13)	  /* 2 */
+#define SRT_LL_FS_TRUNCATE (1ULL << 14)	  /* 3 */
+#define SRT_LL_FS_IOCTL_DEV (1ULL << 15)  /* 5 */
 
 /* network rights (ABI 4) */
 #define SRT_LL_NET_BIND_TCP (1ULL << 0)
@@ -61,7 +61,7 @@
 struct srt_ll_ruleset_attr {
 	uint64_t handled_access_fs;
 	uint64_t handled_access_net; /* ABI 4 */
-	uint64_t scoped;             /* ABI 6 */
+	uint64_t scoped;	     /* ABI 6 */
 };
 #define SRT_LL_RULESET_ATTR_SIZE_V1 8
 #define SRT_LL_RULESET_ATTR_SIZE_V4 16

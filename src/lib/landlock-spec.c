@@ -234,10 +234,7 @@ int landlock_spec_parse(const char *data, size_t len, struct landlock_spec *s)
 	return r;
 }
 
-static void put32(unsigned char *o, uint32_t v)
-{
-	memcpy(o, &v, 4);
-}
+static void put32(unsigned char *o, uint32_t v) { memcpy(o, &v, 4); }
 
 static uint32_t get32(const unsigned char *p)
 {

@@ -26,11 +26,11 @@
 #include <stdint.h>
 
 /* The parts of the Landlock layer, each with the ABI that first provides it. */
-#define LL_PART_FS (1U << 0)       /* ABI 2: writes (write, make, remove, refer) below the roots */
-#define LL_PART_TRUNCATE (1U << 1) /* ABI 3: truncate(2) below the roots only */
-#define LL_PART_NET (1U << 2)      /* ABI 4: TCP connect to the listed ports, bind to none */
+#define LL_PART_FS (1U << 0)	    /* ABI 2: writes (write, make, remove, refer) below the roots */
+#define LL_PART_TRUNCATE (1U << 1)  /* ABI 3: truncate(2) below the roots only */
+#define LL_PART_NET (1U << 2)	    /* ABI 4: TCP connect to the listed ports, bind to none */
 #define LL_PART_IOCTL_DEV (1U << 3) /* ABI 5: device ioctls below the roots only */
-#define LL_PART_SCOPE (1U << 4)    /* ABI 6: abstract unix sockets and signals stay inside */
+#define LL_PART_SCOPE (1U << 4)	    /* ABI 6: abstract unix sockets and signals stay inside */
 #define LL_PART_ALL 0x1fU
 
 #define LANDLOCK_SPEC_MAX_SIZE (1U << 20) /* bytes */
@@ -64,9 +64,9 @@ void landlock_spec_free(struct landlock_spec *s);
 #define LANDLOCK_STATUS_SIZE 16
 
 struct landlock_status {
-	int32_t abi;      /* the kernel's Landlock ABI; <= 0: none (-errno of the probe) */
+	int32_t abi;	  /* the kernel's Landlock ABI; <= 0: none (-errno of the probe) */
 	uint32_t applied; /* LL_PART_* really in force for the command */
-	int32_t error;    /* 0, or the errno of the failure that stopped srt-exec */
+	int32_t error;	  /* 0, or the errno of the failure that stopped srt-exec */
 };
 
 void landlock_status_encode(const struct landlock_status *st,

@@ -73,6 +73,15 @@ is "$OUT" ok "/dev/null, the private TMPDIR and /dev/shm stay writable"
 srt_run -s "$S" -- sh -c 'echo to-stderr >/dev/stderr'
 is "$ERR" to-stderr "reopening stderr (a file of the caller's) through /dev/stderr works"
 
+# stdout a memfd (no path: no rule can name it, and none is needed)
+OUT=$(python3 -c '
+import os, subprocess, sys
+fd = os.memfd_create("out")
+r = subprocess.run([sys.argv[1], "-s", sys.argv[2], "--", "echo", "into-memfd"], stdout=fd)
+os.lseek(fd, 0, 0)
+print(r.returncode, os.read(fd, 100).decode().strip())' "$SRT" "$S")
+is "$OUT" "0 into-memfd" "stdout a memfd: the command runs and writes to it"
+
 # stdin opened read-only by the caller, reopened for writing through /proc/self/fd/0: the
 # mount layer cannot stop this (the file is on the caller's mount, not the sandbox's)
 echo original >"$T/victim"

@@ -23,8 +23,12 @@ static int parse(const char *d, size_t n)
 static void round_trip(void)
 {
 	char *paths[] = {"/home/u/proj", "/tmp/srt-1000", "/dev", "/with space/and\nnewline"};
-	struct landlock_spec s = {.require = true, .parts = LL_PART_ALL, .connect = {3128, 1080},
-				  .n_connect = 2, .write = paths, .n_write = 4},
+	struct landlock_spec s = {.require = true,
+				  .parts = LL_PART_ALL,
+				  .connect = {3128, 1080},
+				  .n_connect = 2,
+				  .write = paths,
+				  .n_write = 4},
 			     t;
 	char *text = NULL;
 	size_t len = 0;
@@ -33,10 +37,10 @@ static void round_trip(void)
 	ok(len > 0 && text[len - 1] == 0, "the text ends with a NUL");
 	is_int(landlock_spec_parse(text, len, &t), 0, "and parses back");
 	ok(t.require && t.parts == LL_PART_ALL && t.n_connect == 2 && t.connect[0] == 3128 &&
-		   t.connect[1] == 1080,
+	       t.connect[1] == 1080,
 	   "require, parts and ports survive");
 	ok(t.n_write == 4 && strcmp(t.write[0], "/home/u/proj") == 0 &&
-		   strcmp(t.write[3], "/with space/and\nnewline") == 0,
+	       strcmp(t.write[3], "/with space/and\nnewline") == 0,
 	   "paths survive, spaces and newlines included");
 	landlock_spec_free(&t);
 	free(text);
@@ -44,7 +48,8 @@ static void round_trip(void)
 	s = (struct landlock_spec){.parts = LL_PART_SCOPE};
 	is_int(landlock_spec_serialize(&s, &text, &len), 0, "a scope-only spec serialises");
 	is_int(len, sizeof("srt-landlock 1\0require 0\0parts 16"), "to exactly the three records");
-	ok(memcmp(text, "srt-landlock 1\0require 0\0parts 16\0", len) == 0, "in the documented form");
+	ok(memcmp(text, "srt-landlock 1\0require 0\0parts 16\0", len) == 0,
+	   "in the documented form");
 	free(text);
 }
 
@@ -55,7 +60,8 @@ static void serialise_refusals(void)
 	size_t len = 0;
 	struct landlock_spec s = {.parts = LL_PART_FS, .write = rel, .n_write = 1};
 
-	is_int(landlock_spec_serialize(&s, &text, &len), -EINVAL, "serialise: relative path refused");
+	is_int(landlock_spec_serialize(&s, &text, &len), -EINVAL,
+	       "serialise: relative path refused");
 	s.write = nul;
 	is_int(landlock_spec_serialize(&s, &text, &len), -EINVAL, "serialise: NULL path refused");
 	s = (struct landlock_spec){.parts = LL_PART_SCOPE, .connect = {80}, .n_connect = 1};
@@ -176,8 +182,9 @@ static void abi_parts(void)
 	char d[200];
 
 	is_int(landlock_parts_for_abi(-38), 0, "no Landlock: nothing");
-	is_int(landlock_parts_for_abi(1), 0, "ABI 1: nothing (no REFER: renames across "
-					      "directories would always fail)");
+	is_int(landlock_parts_for_abi(1), 0,
+	       "ABI 1: nothing (no REFER: renames across "
+	       "directories would always fail)");
 	is_int(landlock_parts_for_abi(2), LL_PART_FS, "ABI 2: filesystem");
 	is_int(landlock_parts_for_abi(4), LL_PART_FS | LL_PART_TRUNCATE | LL_PART_NET,
 	       "ABI 4: + truncate, network");

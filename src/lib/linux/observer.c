@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The seccomp observer (see observer.h): one thread per sandbox that serves the filter's
- * notification listener (received from srt-exec by the manager) and answers every notification with EPERM after
- * reporting it. It never answers anything else (no SECCOMP_USER_NOTIF_FLAG_CONTINUE): the
- * filter decides, the observer only reports, so a bug or a race here cannot let a call
- * through. If the observer is slow the sandboxed call waits; if it is gone the kernel fails
- * the call with ENOSYS.
+ * notification listener (received from srt-exec by the manager) and answers every notification
+ * with EPERM after reporting it. It never answers anything else (no
+ * SECCOMP_USER_NOTIF_FLAG_CONTINUE): the filter decides, the observer only reports, so a bug or
+ * a race here cannot let a call through. If the observer is slow the sandboxed call waits; if it
+ * is gone the kernel fails the call with ENOSYS.
  */
 #include "linux/observer.h"
 

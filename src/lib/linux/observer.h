@@ -2,7 +2,8 @@
 /*
  * Reports the system calls the sandbox's seccomp filter refuses (issue 4). srt-exec installs
  * the filter inside the sandbox with a notification listener and sends the listener over a
- * socket with its status (manager.c receives it); the observer thread answers every notification with EPERM and reports it.
+ * socket with its status (manager.c receives it); the observer thread answers every
+ * notification with EPERM and reports it.
  */
 #pragma once
 
