@@ -77,7 +77,7 @@ if [ "$(id -u)" -eq 0 ]; then
 			env -i HOME="$uhome" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
 			LD_LIBRARY_PATH="$D/lib" \
 			SRT="$D/cli/srt" SRT_PROBE="$D/srt-probe" SRT_TEST_DATA="$D/tests/data" \
-			SRT_CONNECT="$D/connect/srt-connect" \
+			SRT_CONNECT="$D/connect/srt-connect" SRT_EXEC="$D/exec/srt-exec" \
 			SRT_TESTS_DIR="$D/tests/integration" SRT_TESTS_MUST_WORK=1 \
 			UBSAN_OPTIONS="$UBSAN_OPTIONS" ASAN_OPTIONS="$ASAN_OPTIONS" \
 			timeout 300 "${cmd[@]}" 2>"$D/$name.err")

@@ -202,6 +202,14 @@ SRT_PUBLIC int srt_ask_answer(srt_ask *ask, bool allow);
  * found, GIT_SSH_COMMAND is not set (logged at debug level). Returns 0, -ENOMEM or -EINVAL. */
 SRT_PUBLIC int srt_manager_set_connect_helper(srt_manager *m, const char *path);
 
+/* The srt-exec helper (absolute path of an executable; NULL: the default), which srt binds
+ * into each sandbox to apply Landlock and to observe refused system calls. By default srt
+ * looks next to the running program, in the build tree's layout, and in $libexecdir/srt; a
+ * program that embeds libsrt from elsewhere sets it here. Without it Landlock is not applied
+ * (srt_child_landlock() says why; with "landlock": "require" spawning fails). Returns 0,
+ * -EINVAL (not absolute or not executable) or -ENOMEM. */
+SRT_PUBLIC int srt_manager_set_exec_helper(srt_manager *m, const char *path);
+
 /* Frees m (NULL is fine). Children already spawned keep running. Returns NULL. */
 SRT_PUBLIC srt_manager *srt_manager_free(srt_manager *m);
 
@@ -251,7 +259,8 @@ typedef struct srt_child srt_child;
 
 /* Runs argv[0] (looked up in PATH) with argv inside a new sandbox. stdin, stdout and stderr are
  * the caller's fds 0, 1 and 2; no other descriptor is inherited. Returns once the sandbox
- * process exists; the command may still fail to start (see srt_child_wait()).
+ * process exists and, when srt-exec runs (Landlock or observed system calls), once srt-exec
+ * has reported; the command may still fail to start (see srt_child_wait()).
  * A command that does not exist gives SRT_E_COMMAND_NOT_FOUND and starts nothing. */
 SRT_PUBLIC int srt_manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opts *o,
 				 srt_child **ret, srt_error **reterr);
@@ -286,6 +295,28 @@ SRT_PUBLIC char *srt_shell_quote(char *const argv[]);
 
 /* Frees a NULL-terminated string vector returned by libsrt. NULL is fine. Returns NULL. */
 SRT_PUBLIC char **srt_strv_free(char **v);
+
+/* The Landlock layer in force for the command (settings key "landlock", srt-settings(5)):
+ * srt-exec applies it inside the sandbox after bubblewrap has built the mounts, under the mount
+ * and namespace rules, and reports what it applied before it executes the command.
+ *   FULL: every part the settings call for is in force (writes only below the write roots,
+ *         TCP connect only to srt's proxy ports and bind to none, abstract unix sockets and
+ *         signals confined to the sandbox; with allowLocalBinding TCP is left to the network
+ *         namespace, with allowNestedUserNamespaces writes to the mount layer);
+ *   PARTIAL: some parts (the kernel's Landlock ABI is older);
+ *   NONE: nothing ("landlock": "off", no Landlock in the kernel, no srt-exec helper, or the
+ *         sandbox ended before srt-exec ran).
+ * With "landlock": "require" srt_manager_spawn() fails instead of running the command with
+ * less than FULL. `description`, when not NULL, receives a sentence saying the level, the
+ * kernel's ABI and the parts applied and missing (owned by ch; "" for NULL ch). Known when
+ * srt_manager_spawn() returns. */
+typedef enum srt_landlock_level {
+	SRT_LANDLOCK_NONE = 0,
+	SRT_LANDLOCK_PARTIAL = 1,
+	SRT_LANDLOCK_FULL = 2,
+} srt_landlock_level;
+
+SRT_PUBLIC srt_landlock_level srt_child_landlock(const srt_child *ch, const char **description);
 
 /* The pid of the sandbox's outermost process (bubblewrap) in the caller's pid namespace. */
 SRT_PUBLIC pid_t srt_child_pid(const srt_child *ch);

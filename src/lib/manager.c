@@ -20,6 +20,7 @@
 #include <termios.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/random.h>
@@ -31,6 +32,8 @@
 #include "bwrap-argv.h"
 #include "config.h"
 #include "file-report.h"
+#include "landlock-abi.h"
+#include "landlock-spec.h"
 #include "linux/bwrap-probe.h"
 #include "linux/fs-scan.h"
 #include "linux/mandatory-deny.h"
@@ -69,6 +72,7 @@ struct srt_manager {
 	bool probed;
 	char *bwrap_path;
 	char *connect_helper; /* set by the caller, or NULL: found at spawn time */
+	char *exec_helper;    /* srt-exec set by the caller, or NULL: found at spawn time */
 	struct keeper *keeper; /* the thread that forks for spawns from other threads */
 	bool observe_syscalls; /* report refused system calls (srt-exec + observer) */
 	bool observe_files;    /* report refused file accesses (srt-report.so + observer) */
@@ -126,6 +130,8 @@ struct srt_child {
 	uint64_t fseen[FILE_REPORTS_MAX]; /* hashes of reported (kind, path): each once */
 	size_t n_fseen;
 	uint64_t fdropped; /* reports past the cap */
+	srt_landlock_level landlock; /* what srt-exec reported */
+	char *landlock_text;         /* its description (srt_child_landlock()) */
 };
 
 static void mlog(const srt_manager *m, srt_log_level lvl, const char *fmt, ...) SRT_PRINTF(3, 4);
@@ -244,6 +250,7 @@ SRT_PUBLIC srt_manager *srt_manager_free(srt_manager *m)
 	bwrap_info_done(&m->bwrap);
 	free(m->bwrap_path);
 	free(m->connect_helper);
+	free(m->exec_helper);
 	keeper_stop(m->keeper);
 	m->violations = vstore_free(m->violations);
 	pthread_mutex_destroy(&m->spawn_lock);
@@ -1113,6 +1120,19 @@ SRT_PUBLIC int srt_manager_set_connect_helper(srt_manager *m, const char *path)
 	return 0;
 }
 
+SRT_PUBLIC int srt_manager_set_exec_helper(srt_manager *m, const char *path)
+{
+	char *copy = NULL;
+
+	if (!m || (path && (path[0] != '/' || access(path, X_OK) < 0)))
+		return -EINVAL;
+	if (path && !(copy = strdup(path)))
+		return -ENOMEM;
+	free(m->exec_helper);
+	m->exec_helper = copy;
+	return 0;
+}
+
 /* A helper program of srt's: `name` next to the running executable, in the build tree's
  * layout (../<subdir>/<name>) from the executable or from the loaded libsrt (a program
  * embedding the library from the build tree), or in $libexecdir/srt. NULL when there is none
@@ -1643,6 +1663,123 @@ static int report_fifo_create(const char *state, char **ret_path, int *ret_fd)
 	return 0;
 }
 
+/* The Landlock parts this policy wants. The filesystem part is left out when nested user
+ * namespaces are allowed: a Landlock domain that handles filesystem access may not mount,
+ * and a nested sandbox must. The network part is left out with allowLocalBinding: Landlock
+ * rules name ports, not addresses, so "any local server" cannot be said; the sandbox's own
+ * network namespace (loopback and srt's proxy only) is then the boundary. */
+static unsigned landlock_wanted(const struct srt_settings *s)
+{
+	unsigned p = LL_PART_SCOPE;
+
+	if (s->landlock == SETTINGS_LANDLOCK_OFF)
+		return 0;
+	if (!s->allow_nested_user_namespaces)
+		p |= LL_PART_FS | LL_PART_TRUNCATE | LL_PART_IOCTL_DEV;
+	if (!s->allow_local_binding)
+		p |= LL_PART_NET;
+	return p;
+}
+
+/* Sets the child's Landlock level and description from what was wanted and applied. */
+static int landlock_describe(srt_child *ch, const struct srt_settings *s, unsigned want,
+			     int abi, unsigned applied, const char *why)
+{
+	char have[200], miss[200], kernel[48];
+	struct buf t = BUF_INIT;
+
+	if (abi > 0)
+		snprintf(kernel, sizeof(kernel), "ABI %d", abi);
+	else
+		snprintf(kernel, sizeof(kernel), "Landlock unavailable: %s", strerror(-abi));
+	landlock_parts_describe(applied, have, sizeof(have));
+	landlock_parts_describe(want & ~applied, miss, sizeof(miss));
+	if (!want) {
+		ch->landlock = SRT_LANDLOCK_NONE;
+		(void)buf_puts(&t, "none (off in the settings)");
+	} else if (applied == want) {
+		ch->landlock = SRT_LANDLOCK_FULL;
+		(void)buf_printf(&t, "full (%s): %s", kernel, have);
+	} else {
+		ch->landlock = applied ? SRT_LANDLOCK_PARTIAL : SRT_LANDLOCK_NONE;
+		(void)buf_printf(&t, "%s (%s): ", applied ? "partial" : "none", kernel);
+		if (applied)
+			(void)buf_printf(&t, "%s; ", have);
+		(void)buf_printf(&t, "not applied: %s", miss);
+	}
+	if (why)
+		(void)buf_printf(&t, " (%s)", why);
+	if (want && s->allow_nested_user_namespaces)
+		(void)buf_puts(&t, "; filesystem writes left to the mount layer "
+				   "(allowNestedUserNamespaces)");
+	if (want && s->allow_local_binding)
+		(void)buf_puts(&t, "; TCP left to the network namespace (allowLocalBinding)");
+	free(ch->landlock_text);
+	ch->landlock_text = buf_steal(&t);
+	return ch->landlock_text ? 0 : -ENOMEM;
+}
+
+/* A sealed memfd holding the serialised Landlock description for srt-exec. */
+static int landlock_spec_fd(const struct landlock_spec *sp)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int fd, r;
+
+	r = landlock_spec_serialize(sp, &text, &len);
+	if (r < 0)
+		return r;
+	fd = memfd_create("srt-landlock", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	if (write_all(fd, text, len) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* Reads srt-exec's status and the seccomp listener attached to it (or -1). Returns 1, 0 when
+ * the socket closed without a status (the sandbox ended before srt-exec ran), or -errno
+ * (-EBADMSG: malformed). */
+static int read_exec_status(int sock, struct landlock_status *st, int *ret_listener)
+{
+	unsigned char msg[LANDLOCK_STATUS_SIZE + 1];
+	struct iovec iov = {.iov_base = msg, .iov_len = sizeof(msg)};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *c;
+	ssize_t n;
+	int fd = -1;
+
+	*ret_listener = -1;
+	memset(&u, 0, sizeof(u));
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)) && fd < 0)
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (n == 0 && fd < 0)
+		return 0;
+	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || landlock_status_parse(msg, (size_t)n, st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -EBADMSG;
+	}
+	*ret_listener = fd;
+	return 1;
+}
+
 static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opts *o,
 			 srt_child **ret, srt_error **reterr)
 {
@@ -1661,15 +1798,20 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 	srt_child *ch = NULL;
 	bool network;
 	_cleanup_free_ char *exec_helper = NULL, *exec_dst = NULL;
-	_cleanup_close_ int obs_child = -EBADF, bpf_dup = -EBADF;
-	int obs_parent = -EBADF;
+	_cleanup_close_ int obs_child = -EBADF, bpf_dup = -EBADF, ll_fd = -EBADF;
+	int obs_parent = -EBADF, listener = -EBADF; /* srt-exec's socket; the seccomp listener */
 	/* file reports: the shim, its FIFO, where both appear inside, LD_PRELOAD's value */
 	_cleanup_free_ char *report_lib = NULL, *report_fifo = NULL, *report_lib_dst = NULL;
 	_cleanup_free_ char *report_fifo_dst = NULL, *preload = NULL;
 	_cleanup_free_ struct file_report *frep = NULL;
 	int report_fd = -EBADF;
 	const char *report_env[5] = {NULL};
-	char obs_fdnum[24], bpf_fdnum[24];
+	char obs_fdnum[24], bpf_fdnum[24], ll_fdnum[24];
+	unsigned ll_want, ll_parts = 0;
+	int ll_abi = 0;
+	const char *ll_why = NULL;
+	struct landlock_spec ll_spec = {0};
+	size_t n_extra;
 	int *fds = NULL;
 	pid_t pid;
 	int r;
@@ -1789,9 +1931,96 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 		if (ops[i].kind == OP_MASK_DIR && path_is_under(state, ops[i].path))
 			ops[i].traverse = true;
 
-	/* Refused system calls are reported when srt-exec can install the filter with a
-	 * listener (observer.h); without it bwrap installs the same filter, unobserved. */
-	exec_helper = m->observe_syscalls ? find_helper("srt-exec", "exec") : NULL;
+	/* Landlock (second layer, applied by srt-exec after bwrap built the mounts): what the
+	 * policy wants, what this kernel can do. */
+	ll_want = landlock_wanted(m->s);
+	if (ll_want) {
+		ll_abi = srt_ll_abi_version();
+		ll_parts = ll_want & landlock_parts_for_abi(ll_abi);
+	}
+	if (m->s->landlock == SETTINGS_LANDLOCK_REQUIRE) {
+		char miss[200];
+
+		if (m->s->allow_nested_user_namespaces) {
+			r = srt_error_set(reterr, SRT_E_CONFIG, EINVAL,
+					  "\"landlock\": \"require\" cannot be combined with "
+					  "allowNestedUserNamespaces: a Landlock domain that confines "
+					  "writes may not mount, which nested sandboxes need. Hint: set "
+					  "\"landlock\": \"auto\"");
+			goto fail;
+		}
+		landlock_parts_describe(ll_want & ~ll_parts, miss, sizeof(miss));
+		if (ll_parts != ll_want) {
+			char kernel[64];
+
+			if (ll_abi > 0)
+				snprintf(kernel, sizeof(kernel), "Landlock ABI %d", ll_abi);
+			else
+				snprintf(kernel, sizeof(kernel), "no usable Landlock (%s)",
+					 strerror(-ll_abi));
+			r = srt_error_set(reterr, SRT_E_UNSUPPORTED, EOPNOTSUPP,
+					  "Landlock is required (settings: \"landlock\": "
+					  "\"require\") but this kernel has %s and cannot apply: %s. "
+					  "Hint: Linux 6.12 or later with Landlock enabled "
+					  "(CONFIG_SECURITY_LANDLOCK, \"landlock\" in the lsm= boot "
+					  "parameter), or set \"landlock\": \"auto\"",
+					  kernel, miss);
+			goto fail;
+		}
+	}
+
+	/* srt-exec runs when Landlock is to be applied, and when refused system calls are to be
+	 * reported (it installs the filter with a listener, observer.h; without it bwrap installs
+	 * the same filter, unobserved). */
+	exec_helper = !(m->observe_syscalls || ll_parts) ? NULL
+		      : m->exec_helper				 ? strdup(m->exec_helper)
+								 : find_helper("srt-exec", "exec");
+	if (!exec_helper && ll_parts) {
+		if (m->s->landlock == SETTINGS_LANDLOCK_REQUIRE) {
+			r = srt_error_set(reterr, SRT_E_DEPENDENCY, ENOENT,
+					  "Landlock is required but the srt-exec helper, which applies "
+					  "it inside the sandbox, was not found (next to srt or in "
+					  "%s). Hint: install srt completely, or set \"landlock\": "
+					  "\"auto\"", SRT_LIBEXECDIR);
+			goto fail;
+		}
+		ll_parts = 0;
+		ll_why = "the srt-exec helper was not found";
+	}
+	if (ll_parts) {
+		ll_spec.require = m->s->landlock == SETTINGS_LANDLOCK_REQUIRE;
+		ll_spec.parts = ll_parts;
+		if ((ll_parts & LL_PART_NET) && network) {
+			ll_spec.connect[ll_spec.n_connect++] = PROXY_HTTP_PORT;
+			ll_spec.connect[ll_spec.n_connect++] = PROXY_SOCKS_PORT;
+		}
+		if (ll_parts & LL_PART_FS) {
+			/* every read-write mount, the private TMPDIR, the fresh /dev (device nodes,
+			 * /dev/shm, /dev/pts) and a private /tmp: exactly what the mount layer leaves
+			 * writable, apart from /proc (see docs/architecture.md, "Landlock") */
+			size_t n = 0;
+
+			for (size_t i = 0; i < n_ops; i++)
+				n += ops[i].kind == OP_BIND_RW;
+			ll_spec.write = calloc(n + 3, sizeof(char *));
+			if (!ll_spec.write) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			for (size_t i = 0; i < n_ops; i++)
+				if (ops[i].kind == OP_BIND_RW)
+					ll_spec.write[ll_spec.n_write++] = ops[i].path;
+			ll_spec.write[ll_spec.n_write++] = state;
+			ll_spec.write[ll_spec.n_write++] = (char *)"/dev";
+			if ((b.fs ? b.fs : m->s)->private_tmp) /* the per-run tmpfs (privateTmp) */
+				ll_spec.write[ll_spec.n_write++] = (char *)"/tmp";
+		}
+		r = ll_fd = landlock_spec_fd(&ll_spec);
+		free(ll_spec.write); /* the paths are borrowed */
+		ll_spec.write = NULL;
+		if (r < 0)
+			goto fail_sys;
+	}
 	if (exec_helper) {
 		int sv[2];
 
@@ -1843,7 +2072,7 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 	sp = (struct seccomp_policy){
 		.allow_unix_sockets = m->s->allow_all_unix_sockets,
 		.allow_nested_userns = m->s->allow_nested_user_namespaces,
-		.notify = exec_helper != NULL,
+		.notify = exec_helper != NULL && m->observe_syscalls,
 	};
 	r = seccomp_filter_fd_cached(state, &sp, &seccomp_fd, reterr);
 	if (r < 0)
@@ -1911,7 +2140,7 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 			goto fail_sys;
 	}
 
-	fds = calloc(5 + n_masks, sizeof(int));
+	fds = calloc(6 + n_masks, sizeof(int));
 	if (!fds) {
 		r = -ENOMEM;
 		goto fail;
@@ -1921,26 +2150,42 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 	fds[2] = status_pipe[1];
 	for (size_t i = 0; i < n_masks; i++)
 		fds[3 + i] = mask_fd;
-	/* after the masks: srt-exec's end of the observer socket, and the filter again (bwrap
-	 * consumes fd 4; srt-exec reads with pread, so the shared offset does not matter) */
+	/* after the masks, for srt-exec: its end of the status socket, the filter again when
+	 * observing (bwrap consumes fd 4; srt-exec reads with pread, so the shared offset does
+	 * not matter), the Landlock description */
+	n_extra = 0;
 	if (exec_helper) {
+		fds[3 + n_masks + n_extra] = obs_child;
+		snprintf(obs_fdnum, sizeof(obs_fdnum), "%zu", 3 + 3 + n_masks + n_extra++);
+	}
+	if (exec_helper && m->observe_syscalls) {
 		bpf_dup = fcntl(seccomp_fd, F_DUPFD_CLOEXEC, 3);
 		if (bpf_dup < 0) {
 			r = -errno;
 			goto fail_sys;
 		}
+		fds[3 + n_masks + n_extra] = bpf_dup;
+		snprintf(bpf_fdnum, sizeof(bpf_fdnum), "%zu", 3 + 3 + n_masks + n_extra++);
 	}
-	fds[3 + n_masks] = obs_child;
-	fds[4 + n_masks] = bpf_dup;
-	snprintf(obs_fdnum, sizeof(obs_fdnum), "%zu", 6 + n_masks);
-	snprintf(bpf_fdnum, sizeof(bpf_fdnum), "%zu", 7 + n_masks);
+	if (exec_helper && ll_fd >= 0) {
+		fds[3 + n_masks + n_extra] = ll_fd;
+		snprintf(ll_fdnum, sizeof(ll_fdnum), "%zu", 3 + 3 + n_masks + n_extra++);
+	}
 
 	if ((r = strv_push(&bargv, "bwrap")) < 0 || (r = strv_push(&bargv, "--args")) < 0 ||
 	    (r = strv_push(&bargv, "3")) < 0 || (r = strv_push(&bargv, "--")) < 0)
 		goto fail;
 	if (exec_helper &&
-	    ((r = strv_push(&bargv, exec_dst)) < 0 || (r = strv_push(&bargv, bpf_fdnum)) < 0 ||
-	     (r = strv_push(&bargv, obs_fdnum)) < 0 || (r = strv_push(&bargv, "--")) < 0))
+	    ((r = strv_push(&bargv, exec_dst)) < 0 || (r = strv_push(&bargv, "--status")) < 0 ||
+	     (r = strv_push(&bargv, obs_fdnum)) < 0))
+		goto fail;
+	if (bpf_dup >= 0 && ((r = strv_push(&bargv, "--seccomp")) < 0 ||
+			     (r = strv_push(&bargv, bpf_fdnum)) < 0))
+		goto fail;
+	if (exec_helper && ll_fd >= 0 && ((r = strv_push(&bargv, "--landlock")) < 0 ||
+					  (r = strv_push(&bargv, ll_fdnum)) < 0))
+		goto fail;
+	if (exec_helper && (r = strv_push(&bargv, "--")) < 0)
 		goto fail;
 	if (o && o->pty && (o->stdio[0] >= 0 || o->stdio[1] >= 0)) {
 		r = srt_error_set(reterr, SRT_E_INVALID_ARGUMENT, EINVAL,
@@ -2008,7 +2253,7 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 
 	{
 		struct spawn_fds sf = {.src = fds,
-				       .n = 3 + n_masks + (exec_helper ? 2 : 0),
+				       .n = 3 + n_masks + n_extra,
 				       .stdio = {-1, -1, -1},
 				       .nofile = o ? o->fd_limit : 0};
 		if (o)
@@ -2070,18 +2315,56 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 			report_fd = -EBADF;
 		}
 	}
-	if (exec_helper || report_fd >= 0) {
+	if (exec_helper) {
+		struct landlock_status st = {0};
+
+		close(TAKE_FD(obs_child)); /* srt-exec's end lives on in the sandbox only */
+		/* srt-exec reports before it executes the command; the socket closes without a
+		 * report only when the sandbox ended before srt-exec ran (wait reports why) */
+		r = read_exec_status(obs_parent, &st, &listener);
+		close(TAKE_FD(obs_parent));
+		if (r < 0 || (r > 0 && st.error)) {
+			if (listener >= 0)
+				close(listener);
+			(void)kill(pid, SIGKILL);
+			(void)waitpid(pid, NULL, 0);
+			ch->reaped = true;
+			r = r < 0 ? srt_error_set(reterr, SRT_E_SPAWN, -r,
+						  "no valid status from srt-exec: %s", strerror(-r))
+				  : srt_error_set(reterr, SRT_E_SPAWN, st.error,
+						  "srt-exec could not set up the sandbox (%s); the "
+						  "command was not run",
+						  strerror(st.error));
+			goto fail_child;
+		}
+		if (r == 0)
+			ll_why = "the sandbox ended before srt-exec ran";
+		r = landlock_describe(ch, m->s, ll_want, r > 0 ? st.abi : ll_abi,
+				      r > 0 ? st.applied : 0, ll_why);
+		if (r < 0) {
+			if (listener >= 0)
+				close(listener);
+			goto fail_child_kill;
+		}
+		if (listener >= 0 && !m->observe_syscalls) {
+			close(listener);
+			listener = -1;
+		}
+	} else {
+		r = landlock_describe(ch, m->s, ll_want, ll_abi, 0, ll_why);
+		if (r < 0)
+			goto fail_child_kill;
+	}
+	if (listener >= 0 || report_fd >= 0) {
 		struct observer_cfg oc = {
-			.sock = exec_helper ? obs_parent : -1,
+			.listener = listener,
 			.fifo = report_fd,
 			.fn = observed,
 			.line_fn = file_line,
 			.ud = ch,
 		};
 
-		if (exec_helper)
-			close(TAKE_FD(obs_child)); /* srt-exec's end lives on in the sandbox only */
-		obs_parent = report_fd = -EBADF; /* taken by observer_start() */
+		listener = report_fd = -EBADF; /* taken by observer_start() */
 		r = observer_start(&oc, &ch->obs);
 		if (r < 0)
 			/* without its observer the filter fails refused calls with ENOSYS instead
@@ -2089,6 +2372,7 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 			mlog(m, SRT_LOG_WARNING, "cannot start the violation observer: %s",
 			     strerror(-r));
 	}
+	mlog(m, SRT_LOG_DEBUG, "landlock: %s", ch->landlock_text);
 	ch->status_fd = TAKE_FD(status_pipe[0]);
 	(void)fcntl(ch->status_fd, F_SETFL, O_NONBLOCK);
 	ch->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -2098,6 +2382,11 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 	r = 0;
 	goto out;
 
+fail_child_kill:
+	(void)kill(pid, SIGKILL);
+	(void)waitpid(pid, NULL, 0);
+	ch->reaped = true;
+	goto fail_child;
 fail_sys:
 	r = srt_error_set(reterr, SRT_E_SYSTEM, r, "preparing the sandbox failed: %s",
 			  strerror(-r));
@@ -2130,6 +2419,13 @@ out:
 	free(b.missing_kinds);
 	placeholders_close(b.ph);
 	return r;
+}
+
+SRT_PUBLIC srt_landlock_level srt_child_landlock(const srt_child *ch, const char **description)
+{
+	if (description)
+		*description = ch && ch->landlock_text ? ch->landlock_text : "";
+	return ch ? ch->landlock : SRT_LANDLOCK_NONE;
 }
 
 SRT_PUBLIC pid_t srt_child_pid(const srt_child *ch)
@@ -2318,6 +2614,7 @@ SRT_PUBLIC srt_child *srt_child_free(srt_child *ch)
 	placeholders_close(ch->ph);
 	buf_free(&ch->status);
 	free(ch->command);
+	free(ch->landlock_text);
 	free(ch);
 	return NULL;
 }

@@ -696,6 +696,7 @@ enum field_type {
 	F_BOOL,
 	F_PORT,	 /* integer 1..65535 */
 	F_DEPTH, /* integer 1..10 */
+	F_LANDLOCK, /* "auto", "require" or "off" */
 	F_IGNORE_VIOLATIONS,
 	F_IGNORED_STRING, /* validated, then dropped (ripgrep) */
 	F_IGNORED_STRINGS,
@@ -722,6 +723,7 @@ static const struct field top_fields[] = {
 	FIELD("allowNestedUserNamespaces", F_BOOL, false, allow_nested_user_namespaces),
 	FIELD("mandatoryDenySearchDepth", F_DEPTH, false, mandatory_deny_search_depth),
 	FIELD("allowPty", F_BOOL, false, allow_pty),
+	FIELD("landlock", F_LANDLOCK, false, landlock),
 	NODE("ripgrep", F_RIPGREP, false),
 	UNSUPPORTED("credentials"),
 	UNSUPPORTED("enableWeakerNetworkIsolation"),
@@ -1327,6 +1329,22 @@ static int parse_field(struct parser *p, const struct field *f, json_t *v, struc
 		return parse_int(p, v, 1, 65535, (int *)dst);
 	case F_DEPTH:
 		return parse_int(p, v, 1, 10, (int *)dst);
+	case F_LANDLOCK: {
+		const char *t = json_is_string(v) ? json_string_value(v) : NULL;
+
+		if (!t)
+			return fail(p, AT_VALUE, "expected a string, got %s", type_name(v));
+		if (strcmp(t, "auto") == 0)
+			*(int *)dst = SETTINGS_LANDLOCK_AUTO;
+		else if (strcmp(t, "require") == 0)
+			*(int *)dst = SETTINGS_LANDLOCK_REQUIRE;
+		else if (strcmp(t, "off") == 0)
+			*(int *)dst = SETTINGS_LANDLOCK_OFF;
+		else
+			return fail(p, AT_VALUE,
+				    "expected \"auto\", \"require\" or \"off\"");
+		return 0;
+	}
 	case F_IGNORE_VIOLATIONS:
 		return parse_ignore_violations(p, v, s);
 	case F_IGNORED_STRING:
@@ -1583,6 +1601,14 @@ static json_t *field_json(const struct srt_settings *s, const struct field *f, b
 	case F_DEPTH:
 		v = json_integer(*(const int *)(const void *)(base + f->offset));
 		break;
+	case F_LANDLOCK: {
+		int l = *(const int *)(const void *)(base + f->offset);
+
+		v = json_string(l == SETTINGS_LANDLOCK_REQUIRE ? "require"
+				: l == SETTINGS_LANDLOCK_OFF   ? "off"
+							       : "auto");
+		break;
+	}
 	case F_IGNORE_VIOLATIONS:
 		v = json_object();
 		for (size_t i = 0; v && i < s->n_ignore_violations; i++)

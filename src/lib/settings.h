@@ -21,6 +21,12 @@ struct settings_ignore_rule {
 	char **paths;  /* NULL-terminated, path substrings */
 };
 
+enum {
+	SETTINGS_LANDLOCK_AUTO = 0, /* apply what the kernel supports, report the level */
+	SETTINGS_LANDLOCK_REQUIRE,  /* refuse to run unless every part is applied */
+	SETTINGS_LANDLOCK_OFF,
+};
+
 struct srt_settings {
 	/* network.* (all lists are NULL-terminated and never NULL after parsing) */
 	char **allowed_domains;
@@ -51,6 +57,7 @@ struct srt_settings {
 	bool allow_nested_user_namespaces;
 	int mandatory_deny_search_depth; /* 1..10, default 3 */
 	bool allow_pty;                  /* macOS only; accepted and kept */
+	int landlock;                    /* SETTINGS_LANDLOCK_*, default AUTO (Linux only) */
 
 	/* Paths the command must never write, whether or not they exist (the settings file in
 	 * use, the default settings path). Absolute or "~"-relative. */

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -109,6 +111,8 @@ static srt_manager *manager(const char *allowed)
 	if (srt_config_load_string(json, strlen(json), "test", &c, &e) < 0 ||
 	    srt_manager_new(c, &m, &e) < 0)
 		printf("# %s\n", srt_error_message(e));
+	else if (getenv("SRT_EXEC") && srt_manager_set_exec_helper(m, getenv("SRT_EXEC")) < 0)
+		printf("# srt_manager_set_exec_helper failed\n");
 	srt_error_free(e);
 	srt_config_free(c);
 	return m;
@@ -270,6 +274,20 @@ int main(void)
 	ca = curl(a, "localhost");
 	cb1 = curl(b, "asked.localhost");
 	cb2 = curl(b, "localhost");
+	{
+		const char *d = NULL;
+		srt_landlock_level l = srt_child_landlock(ca, &d);
+		long abi = syscall(444, NULL, 0, 1); /* landlock_create_ruleset(VERSION) */
+
+		/* A has the network on and no allowLocalBinding: every part is wanted */
+		is_int(l, abi >= 6 ? SRT_LANDLOCK_FULL : abi >= 2 ? SRT_LANDLOCK_PARTIAL
+								  : SRT_LANDLOCK_NONE,
+		       "srt_child_landlock(): the level this kernel (ABI %ld) allows", abi);
+		like_str(d, abi >= 6 ? "full (ABI" : abi >= 2 ? "partial (ABI" : "none (",
+			 "... and its description says so");
+		is_int(srt_child_landlock(NULL, &d), SRT_LANDLOCK_NONE, "NULL child: none");
+		is_str(d, "", "... with an empty description");
+	}
 	is_int(status_of(ca), 0, "A allows localhost: curl succeeds");
 	is_int(status_of(cb1), 0, "B: an unlisted host allowed by the ask callback's answer");
 	is_int(status_of(cb2), 56, "B: an unlisted host denied by the answer (curl 56)");

@@ -39,7 +39,9 @@ PY
 )
 IFS='|' read -r self pid1 rest <<<"$OUT"
 is "$self" "0 1 2 3 " "the command has only 0, 1, 2 (3 is ls's own directory)"
-is "$pid1" "0 1 2 6 " "bubblewrap's pid 1 has stdio and its eventfd only"
+# (the eventfd's number depends on how many descriptors srt handed bubblewrap)
+[[ "$pid1" =~ ^"0 1 2 "[0-9]+" "$ ]]
+ok $? "bubblewrap's pid 1 has stdio and its eventfd only ($pid1)"
 unlike "$rest" wrote "no leaked descriptor number is writable inside"
 unlike "$rest" readkey "the leaked directory descriptor does not open the denied tree"
 is "$(cat "$T/got")" "" "the host TCP and unix peers received nothing"

@@ -99,6 +99,18 @@ srt_run() {
 	ERR=$(cat "$T/.stderr")
 }
 
+# landlock_applies SETTINGS PART: whether srt's Landlock layer applies PART ("TCP bind/connect",
+# "filesystem writes", ...) with these settings on this kernel, as `srt --debug` reports it.
+landlock_applies() {
+	local line
+	line=$("$SRT" --debug -s "$1" -- true 2>&1 | grep -m1 'landlock: ')
+	line=${line%%not applied*}
+	case "$line" in
+	*"landlock: full"* | *"landlock: partial"*) [[ "$line" == *"$2"* ]] ;;
+	*) return 1 ;;
+	esac
+}
+
 # probe SETTINGS SUBCOMMAND ARGS...: runs srt-probe inside a sandbox; $OUT is its one-line result.
 probe() {
 	local s=$1

@@ -173,13 +173,16 @@ like "$ERR" "srt-connect: proxy refused denied.invalid:$PORT: connection not all
 # Without the ProxyCommand, ssh dials the sandbox's own loopback, where nothing listens.
 srt_run -s "$S" -- ssh "${SSH_OPTS[@]}" "$ME@localhost" true
 is "$RC" 255 "ssh without the ProxyCommand fails (the sandbox's loopback is its own)"
-like "$ERR" "Connection refused" "ssh without the ProxyCommand: connection refused at once"
+# Landlock refuses the connect (only the proxy ports) before the empty loopback would
+if landlock_applies "$S" "TCP bind/connect"; then refused="Permission denied"; else refused="Connection refused"; fi
+like "$ERR" "$refused" "ssh without the ProxyCommand: refused at once"
 
 # Without allowedDomains there is no proxy at all.
 settings "$T/none.json" '{"denyRead":[],"allowWrite":[],"denyWrite":[]}'
 srt_run -s "$T/none.json" -- "$SRT_CONNECT" localhost "$PORT" </dev/null
 is "$RC" 1 "no network configured: status 1"
-like "$ERR" "srt-connect: cannot reach the SOCKS5 proxy at 127.0.0.1:1080: Connection refused" \
+if landlock_applies "$T/none.json" "TCP bind/connect"; then refused="Permission denied"; else refused="Connection refused"; fi
+like "$ERR" "srt-connect: cannot reach the SOCKS5 proxy at 127.0.0.1:1080: $refused" \
 	"no network configured: says the proxy is not there"
 
 # Argument checks (no proxy needed).

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The seccomp observer (see observer.h): one thread per sandbox that receives the filter's
- * notification listener from srt-exec and answers every notification with EPERM after
- * reporting it. It never answers anything else (no SECCOMP_USER_NOTIF_FLAG_CONTINUE): the
+ * The seccomp observer (see observer.h): one thread per sandbox that serves the filter's
+ * notification listener (received from srt-exec by the manager, with srt-exec's status) and
+ * answers every notification with EPERM after reporting it. It never answers anything else (no SECCOMP_USER_NOTIF_FLAG_CONTINUE): the
  * filter decides, the observer only reports, so a bug or a race here cannot let a call
  * through. If the observer is slow the sandboxed call waits; if it is gone the kernel fails
  * the call with ENOSYS.
@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 struct observer {
-	int sock, stop, listener, fifo;
+	int stop, listener, fifo;
 	observer_fn fn;
 	observer_line_fn line_fn;
 	void *ud;
@@ -41,37 +41,6 @@ struct observer {
 	size_t len;
 	bool discard; /* inside an overlong line: drop up to the next '\n' */
 };
-
-/* Receives the listener once sock is readable: >= 0, or -1 on EOF or error. */
-static int receive_listener(struct observer *o)
-{
-	char byte;
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c;
-	ssize_t n;
-	int fd = -1;
-
-	memset(&u, 0, sizeof(u));
-	do
-		n = recvmsg(o->sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
-	if (n != 1)
-		return -1;
-	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int))) {
-			if (fd >= 0)
-				close(fd);
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-		}
-	return fd;
-}
 
 /* Reads what the FIFO holds (at most `rounds` reads, so that a flood cannot starve the seccomp
  * listener) and hands on every complete line. Returns false when the FIFO cannot be read any
@@ -178,26 +147,25 @@ static void *observer_main(void *arg)
 	struct seccomp_notif_sizes sizes = {0};
 	struct seccomp_notif *req = NULL;
 	struct seccomp_notif_resp *resp = NULL;
-	enum { P_STOP, P_SOCK, P_LISTENER, P_FIFO };
-	struct pollfd pfd[4] = {
+	enum { P_STOP, P_LISTENER, P_FIFO };
+	struct pollfd pfd[3] = {
 		[P_STOP] = {.fd = o->stop, .events = POLLIN},
-		[P_SOCK] = {.fd = o->sock, .events = POLLIN},
-		[P_LISTENER] = {.fd = -1, .events = POLLIN},
+		[P_LISTENER] = {.fd = o->listener, .events = POLLIN},
 		[P_FIFO] = {.fd = o->fifo, .events = POLLIN},
 	};
 
-	if (o->sock >= 0) {
+	if (o->listener >= 0) {
 		if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
-			pfd[P_SOCK].fd = -1;
+			pfd[P_LISTENER].fd = -1;
 		req = calloc(1, sizes.seccomp_notif > sizeof(*req) ? sizes.seccomp_notif
 								  : sizeof(*req));
 		resp = calloc(1, sizes.seccomp_notif_resp > sizeof(*resp) ? sizes.seccomp_notif_resp
 									  : sizeof(*resp));
 		if (!req || !resp)
-			pfd[P_SOCK].fd = -1;
+			pfd[P_LISTENER].fd = -1;
 	}
-	while (pfd[P_SOCK].fd >= 0 || pfd[P_LISTENER].fd >= 0 || pfd[P_FIFO].fd >= 0) {
-		if (poll(pfd, 4, -1) < 0) {
+	while (pfd[P_LISTENER].fd >= 0 || pfd[P_FIFO].fd >= 0) {
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -205,11 +173,6 @@ static void *observer_main(void *arg)
 		if (pfd[P_FIFO].fd >= 0 && (pfd[P_FIFO].revents & (POLLIN | POLLERR | POLLHUP)) &&
 		    !drain_fifo(o, 16))
 			pfd[P_FIFO].fd = -1;
-		if (pfd[P_SOCK].fd >= 0 && pfd[P_SOCK].revents) {
-			o->listener = receive_listener(o);
-			pfd[P_SOCK].fd = -1; /* one listener per sandbox */
-			pfd[P_LISTENER].fd = o->listener;
-		}
 		if (pfd[P_LISTENER].fd >= 0) {
 			if (pfd[P_LISTENER].revents & POLLIN) {
 				if (!serve_one(o, &sizes, req, resp))
@@ -241,15 +204,14 @@ int observer_start(const struct observer_cfg *cfg, struct observer **ret)
 		r = -ENOMEM;
 		goto fail_fds;
 	}
-	o->sock = cfg->sock;
+	o->listener = cfg->listener;
 	o->fifo = cfg->fifo;
-	o->listener = -1;
 	o->fn = cfg->fn;
 	o->line_fn = cfg->line_fn;
 	o->ud = cfg->ud;
-	if (!o->fn && o->sock >= 0) {
-		close(o->sock);
-		o->sock = -1;
+	if (!o->fn && o->listener >= 0) {
+		close(o->listener);
+		o->listener = -1;
 	}
 	if (!o->line_fn && o->fifo >= 0) {
 		close(o->fifo);
@@ -267,8 +229,8 @@ int observer_start(const struct observer_cfg *cfg, struct observer **ret)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r < 0) {
 		close(o->stop);
-		if (o->sock >= 0)
-			close(o->sock);
+		if (o->listener >= 0)
+			close(o->listener);
 		if (o->fifo >= 0)
 			close(o->fifo);
 		free(o);
@@ -278,8 +240,8 @@ int observer_start(const struct observer_cfg *cfg, struct observer **ret)
 	return 0;
 
 fail_fds:
-	if (cfg->sock >= 0)
-		close(cfg->sock);
+	if (cfg->listener >= 0)
+		close(cfg->listener);
 	if (cfg->fifo >= 0)
 		close(cfg->fifo);
 	return r;
@@ -297,8 +259,6 @@ struct observer *observer_stop(struct observer *o)
 	pthread_join(o->thread, NULL);
 	if (o->listener >= 0)
 		close(o->listener);
-	if (o->sock >= 0)
-		close(o->sock);
 	if (o->fifo >= 0)
 		close(o->fifo);
 	close(o->stop);

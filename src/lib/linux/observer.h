@@ -2,8 +2,8 @@
 /*
  * Reports what the sandbox refused (issue 4), on one thread per sandbox:
  *  - system calls the seccomp filter refuses: srt-exec installs the filter inside the sandbox
- *    with a notification listener and sends the listener over a socket; the thread answers
- *    every notification with EPERM and reports it;
+ *    with a notification listener and sends the listener over a socket with its status
+ *    (manager.c receives it); the thread answers every notification with EPERM and reports it;
  *  - lines srt-report.so writes to a FIFO (failed file accesses): framed at '\n' and handed
  *    on; a line longer than OBSERVER_LINE_MAX is dropped whole.
  * Either source is optional. The thread never decides anything (see observer.c).
@@ -24,9 +24,9 @@ typedef void (*observer_line_fn)(void *ud, const char *line, size_t len);
 #define OBSERVER_LINE_MAX 4096 /* PIPE_BUF: longer lines are not srt-report's */
 
 struct observer_cfg {
-	int sock;   /* srt's end of srt-exec's socket pair, or -1 (no system calls observed) */
+	int listener; /* the seccomp listener srt-exec sent, or -1 (no system calls observed) */
 	int fifo;   /* the report FIFO, opened O_RDWR | O_NONBLOCK, or -1 */
-	observer_fn fn;           /* for sock */
+	observer_fn fn;           /* for listener */
 	observer_line_fn line_fn; /* for fifo */
 	void *ud;
 };
