@@ -491,6 +491,7 @@ struct missing {
 	enum node_type want;
 	enum rule_kind kind; /* of the rule the placeholder carries */
 	const char *why;
+	const char *content; /* NULL, or PLACEHOLDER_COMMONDIR_SELF */
 };
 
 struct scan_ctx {
@@ -552,12 +553,16 @@ static int scan_add(void *ud, const char *path, enum node_type type, enum node_t
 	sc->miss[sc->n_miss].want = want;
 	sc->miss[sc->n_miss].kind = RULE_DENY_WRITE;
 	sc->miss[sc->n_miss].why = "mandatory (missing)";
+	sc->miss[sc->n_miss].content =
+		streq_ptr(why, MANDATORY_WHY_MISSING_COMMONDIR) ? PLACEHOLDER_COMMONDIR_SELF : NULL;
 	sc->n_miss++;
 	return 0;
 }
 
-/* One settings file: a deny-write rule, or a placeholder when it does not exist yet. */
-static int protect_settings_file(struct build *b, struct scan_ctx *sc, const char *path)
+/* One file that must never be writable (a settings file, git's XDG configuration): a
+ * deny-write rule, or a placeholder when it does not exist yet and could be created. */
+static int protect_named_file(struct build *b, struct scan_ctx *sc, const char *path,
+			      const char *why)
 {
 	_cleanup_free_ char *abs = NULL, *canon = NULL;
 	enum node_type t;
@@ -568,14 +573,14 @@ static int protect_settings_file(struct build *b, struct scan_ctx *sc, const cha
 	    path_canonical(abs, &canon, &t) < 0)
 		return 0;
 	if (lstat(abs, &lst) == 0 && S_ISLNK(lst.st_mode)) {
-		r = scan_add(sc, abs, NODE_SYMLINK, NODE_OTHER, "settings file");
+		r = scan_add(sc, abs, NODE_SYMLINK, NODE_OTHER, why);
 		if (r < 0)
 			return r;
 	}
 	if (t != NODE_MISSING)
-		return plan_add(&b->plan, canon, RULE_DENY_WRITE, t, "settings file");
+		return plan_add(&b->plan, canon, RULE_DENY_WRITE, t, why);
 	sc->want_missing = true;
-	return scan_add(sc, canon, NODE_MISSING, NODE_OTHER, "settings file");
+	return scan_add(sc, canon, NODE_MISSING, NODE_OTHER, why);
 }
 
 /* The write roots: allowWrite directories (user_roots: the user's own, which get
@@ -985,10 +990,31 @@ static int build_plan(struct build *b)
 
 		for (size_t k = 0; k < 2; k++)
 			for (size_t i = 0; lists[k] && lists[k][i]; i++) {
-				r = protect_settings_file(b, &sc, lists[k][i]);
+				r = protect_named_file(b, &sc, lists[k][i], "settings file");
 				if (r < 0)
 					goto out;
 			}
+	}
+
+	/* git's per-user configuration in its XDG place (~/.gitconfig is a protected name of
+	 * the home directory's scan): core.hooksPath or core.fsmonitor there run code in every
+	 * repository of the user. Also with XDG_CONFIG_HOME as srt sees it (the command may set
+	 * another one for itself; the host's git uses the caller's). */
+	if (b->home) {
+		const char *xdg = getenv("XDG_CONFIG_HOME");
+		_cleanup_free_ char *home_cfg = path_join(b->home, ".config/git/config");
+		_cleanup_free_ char *xdg_cfg =
+			xdg && xdg[0] == '/' ? path_join(xdg, "git/config") : NULL;
+
+		if (!home_cfg || (xdg && xdg[0] == '/' && !xdg_cfg)) {
+			r = -ENOMEM;
+			goto out;
+		}
+		r = protect_named_file(b, &sc, home_cfg, "mandatory (git XDG configuration)");
+		if (r >= 0 && xdg_cfg && strcmp(xdg_cfg, home_cfg) != 0)
+			r = protect_named_file(b, &sc, xdg_cfg, "mandatory (git XDG configuration)");
+		if (r < 0)
+			goto out;
 	}
 
 	/* Protected paths that do not exist but could be created: give them a mount point. */
@@ -997,7 +1023,7 @@ static int build_plan(struct build *b)
 
 		if (plan_access(&b->plan, p) != ACCESS_RW)
 			continue; /* not creatable from inside anyway */
-		r = placeholders_create(b->ph, p, sc.miss[i].want, b->reterr);
+		r = placeholders_create(b->ph, p, sc.miss[i].want, sc.miss[i].content, b->reterr);
 		if (r < 0)
 			goto out;
 		if (r > 0) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "linux/fs-scan.h"
+#include "linux/mandatory-deny.h"
 #include "tap.h"
 
 static char base[64];
@@ -292,6 +293,20 @@ static void test_git(void)
 	   "main repository: hooks and config");
 	ok(has_mand("repo/.git/config.worktree", NODE_MISSING),
 	   "main repository: a missing config.worktree is protected (extensions.worktreeConfig)");
+	{
+		/* git reads commondir in the main git directory too: a missing one is protected,
+		 * labelled so that its placeholder names the git directory itself */
+		char cd[512];
+		bool labelled = false;
+
+		snprintf(cd, sizeof(cd), "%s/repo/.git/commondir", base);
+		for (size_t i = 0; i < res.n_hits; i++)
+			if (strcmp(res.hits[i].path, cd) == 0 &&
+			    strcmp(fs_scan_hit_why(&res.hits[i]), MANDATORY_WHY_MISSING_COMMONDIR) == 0)
+				labelled = true;
+		ok(has_mand("repo/.git/commondir", NODE_MISSING) && labelled,
+		   "main repository: a missing commondir is protected (placeholder '.')");
+	}
 	ok(has_mand("repo/.git/worktrees/wt/commondir", NODE_OTHER) &&
 	   has_mand("repo/.git/worktrees/wt/config.worktree", NODE_MISSING),
 	   "linked worktree metadata: commondir and config.worktree");

@@ -24,10 +24,11 @@
 #define WHY_GIT_MODULE "mandatory (submodule git directory)"
 #define WHY_GIT_WORKTREE "mandatory (linked worktree metadata)"
 #define WHY_GIT_BARE "mandatory (bare repository)"
+#define WHY_GIT_COMMONDIR_SELF MANDATORY_WHY_MISSING_COMMONDIR
 
 const char *const mandatory_whys[] = {
 	WHY_MANDATORY,	WHY_GIT_FILE,	  WHY_GIT_DIR,	WHY_GIT_COMMON,
-	WHY_GIT_MODULE, WHY_GIT_WORKTREE, WHY_GIT_BARE,
+	WHY_GIT_MODULE, WHY_GIT_WORKTREE, WHY_GIT_BARE, WHY_GIT_COMMONDIR_SELF,
 };
 const unsigned mandatory_whys_count = ELEMENTSOF(mandatory_whys);
 
@@ -185,7 +186,11 @@ static int protect_commondir(const struct mandatory_sink *s, const struct mandat
 	int r;
 
 	if (t == NODE_MISSING)
-		return 0; /* see docs/architecture.md: a missing commondir is not protected */
+		/* git reads commondir in every git directory, the main one's too: created from
+		 * inside, it would hand hooks and config to a directory of the command's choosing.
+		 * An empty placeholder makes git die, so this one names the git directory itself
+		 * (".", which git resolves to what it uses without the file). */
+		return report(s, gdir, "commondir", t, NODE_OTHER, WHY_GIT_COMMONDIR_SELF);
 	r = report(s, gdir, "commondir", t, NODE_OTHER, why);
 	if (r < 0 || t != NODE_OTHER)
 		return r;

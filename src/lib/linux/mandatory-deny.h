@@ -9,7 +9,7 @@
  * included:
  *  - a ".git" directory, a bare repository (a directory with HEAD, objects/ and refs/), and
  *    every git directory found below "modules/" of those (submodules, nested): hooks/,
- *    config, config.worktree, and commondir when it exists;
+ *    config, config.worktree, and commondir (existing or not);
  *  - "worktrees/NAME/" of each: commondir and config.worktree;
  *  - a ".git" FILE (linked worktree, submodule): the file itself, and the git directory its
  *    "gitdir:" names, wherever it is (its missing target too), with that directory's
@@ -35,6 +35,10 @@ struct mandatory_opts {
  * is NODE_DIR or NODE_OTHER). `why` is one of mandatory_whys[]. Return <0 to stop. */
 typedef int (*mandatory_add_fn)(void *userdata, const char *path, enum node_type type,
 				enum node_type want, const char *why);
+
+/* The `why` of a git directory's missing "commondir": its placeholder must contain
+ * PLACEHOLDER_COMMONDIR_SELF (placeholders.h), not be empty (git dies on an empty one). */
+#define MANDATORY_WHY_MISSING_COMMONDIR "mandatory (missing git commondir)"
 
 /* Every `why` label the checks use (static strings; the scan cache stores their index). */
 extern const char *const mandatory_whys[];

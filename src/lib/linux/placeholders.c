@@ -24,8 +24,9 @@
  *  - each run write-locks its own journal "STATE/journal-PID-RANDOM"; a journal whose lock can
  *    be taken belongs to a dead run, and any later run finishes its work.
  * Journal records, NUL-terminated (paths may contain newlines, never NUL):
- *   "I <D|F> <unix time> <path>"   intent, written before the path is created
- *   "<D|F> <dev> <ino> <path>"      the created directory or file
+ *   "I <D|F|C> <unix time> <path>" intent, written before the path is created
+ *   "<D|F|C> <dev> <ino> <path>"    the created directory, empty file, or file holding
+ *                                   PLACEHOLDER_COMMONDIR_SELF
  */
 #define JOURNAL_MAX_SIZE (16 * 1024 * 1024)
 
@@ -120,6 +121,66 @@ static bool path_unused(int lock_fd, const char *path)
 	return ofd_lock(lock_fd, F_WRLCK, path_slot(path), 1) == 0;
 }
 
+/* Whether the regular file `path` (lstat'ed as *st) still holds exactly
+ * PLACEHOLDER_COMMONDIR_SELF: the user did not replace its content. */
+static bool holds_commondir_self(const char *path, const struct stat *st)
+{
+	_cleanup_close_ int fd = -EBADF;
+	const size_t want = strlen(PLACEHOLDER_COMMONDIR_SELF);
+	char b[8];
+	struct stat fst;
+	ssize_t k;
+
+	if ((size_t)st->st_size != want)
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &fst) < 0 || fst.st_dev != st->st_dev || fst.st_ino != st->st_ino)
+		return false;
+	k = read(fd, b, sizeof(b));
+	return k == (ssize_t)want && memcmp(b, PLACEHOLDER_COMMONDIR_SELF, want) == 0;
+}
+
+/* Creates the file p holding `content`, atomically where the file system has O_TMPFILE: an
+ * unnamed file in p's directory, written, then linked at p (fails if p exists). Elsewhere
+ * created, then written (a reader could see it empty for a moment). Returns 0 or -errno. */
+static int create_with_content(const char *p, const char *content)
+{
+	_cleanup_free_ char *dir = strdup(p);
+	_cleanup_close_ int fd = -EBADF;
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	char fdpath[64];
+	size_t len = strlen(content);
+
+	if (!dir)
+		return -ENOMEM;
+	if (!slash)
+		return -EINVAL;
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		int r = write_all(fd, content, len);
+		if (r < 0)
+			return r;
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, fdpath, AT_FDCWD, p, AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		if (errno != ENOENT && errno != EXDEV && errno != EPERM)
+			return -errno; /* EEXIST, EACCES, ... as a plain creation would */
+		/* no /proc: fall through to the plain creation */
+	} else if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+		return -errno;
+	}
+	if (fd >= 0)
+		close(TAKE_FD(fd));
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	return write_all(fd, content, len);
+}
+
 /* Undoes one journal, newest record first (children before parents). Returns true when
  * nothing is left to do for it (every placeholder removed, gone, reused by someone, or
  * filled with content by the user). */
@@ -184,6 +245,8 @@ static bool journal_undo(int dir_fd, int lock_fd, const char *name)
 		if (kind == 'D' && S_ISDIR(st.st_mode))
 			(void)rmdir(path); /* fails if someone put something in it: keep it */
 		else if (kind == 'F' && S_ISREG(st.st_mode) && st.st_size == 0)
+			(void)unlink(path);
+		else if (kind == 'C' && S_ISREG(st.st_mode) && holds_commondir_self(path, &st))
 			(void)unlink(path);
 		/* let others use the slot again */
 		(void)ofd_lock(lock_fd, F_UNLCK, path_slot(path), 1);
@@ -311,12 +374,13 @@ static bool not_creatable_errno(int e)
  * intent comes first so that a SIGKILL between creation and confirmation still leaves a trace
  * for the next run (which removes it only if it is still empty and was created around the
  * time of the intent). Returns 0, 1 when not creatable by this uid, or -errno. */
-static int create_one(struct placeholders *ph, const char *p, bool dir)
+static int create_one(struct placeholders *ph, const char *p, bool dir, const char *content)
 {
+	char kind = dir ? 'D' : content ? 'C' : 'F';
 	struct stat st;
 	int r;
 
-	r = journal_intent(ph, dir ? 'D' : 'F', p);
+	r = journal_intent(ph, kind, p);
 	if (r < 0)
 		return r;
 	r = placeholders_use(ph, p);
@@ -325,6 +389,10 @@ static int create_one(struct placeholders *ph, const char *p, bool dir)
 	if (dir) {
 		if (mkdir(p, 0755) < 0)
 			return not_creatable_errno(errno) ? 1 : -errno;
+	} else if (content) {
+		r = create_with_content(p, content);
+		if (r < 0)
+			return not_creatable_errno(-r) ? 1 : r;
 	} else {
 		int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 		if (fd < 0)
@@ -333,7 +401,7 @@ static int create_one(struct placeholders *ph, const char *p, bool dir)
 	}
 	if (lstat(p, &st) < 0)
 		return -errno;
-	r = journal_append(ph, dir ? 'D' : 'F', &st, p);
+	r = journal_append(ph, kind, &st, p);
 	if (r < 0)
 		return r;
 	ph->count++;
@@ -341,7 +409,7 @@ static int create_one(struct placeholders *ph, const char *p, bool dir)
 }
 
 int placeholders_create(struct placeholders *ph, const char *path, enum node_type type,
-			srt_error **reterr)
+			const char *content, srt_error **reterr)
 {
 	_cleanup_free_ char *cur = NULL;
 	char *slash;
@@ -361,7 +429,7 @@ int placeholders_create(struct placeholders *ph, const char *path, enum node_typ
 		if (lstat(cur, &st) < 0) {
 			if (errno != ENOENT)
 				goto fail;
-			r = create_one(ph, cur, true);
+			r = create_one(ph, cur, true, NULL);
 			if (r != 0)
 				goto done;
 		} else if (!S_ISDIR(st.st_mode)) {
@@ -370,7 +438,9 @@ int placeholders_create(struct placeholders *ph, const char *path, enum node_typ
 		}
 		*slash = '/';
 	}
-	r = create_one(ph, path, type == NODE_DIR);
+	if (content && (type == NODE_DIR || strcmp(content, PLACEHOLDER_COMMONDIR_SELF) != 0))
+		return -EINVAL; /* journal_undo() recognises this one content only */
+	r = create_one(ph, path, type == NODE_DIR, type == NODE_DIR ? NULL : content);
 done:
 	if (r < 0) {
 		errno = -r;

@@ -9,7 +9,8 @@
  * read-locks a slot per protected path its sandbox mounts (placeholders_use()), for as long as
  * the sandbox lives. A placeholder is removed when its run ends, unless another sandbox still
  * mounts it; then, or after a crash or SIGKILL, a later run removes it once nobody uses it.
- * A placeholder is removed only if it is still the same inode and still empty.
+ * A placeholder is removed only if it is still the same inode and still empty (or, for a
+ * git commondir placeholder, still holds exactly what srt wrote).
  */
 #pragma once
 
@@ -22,12 +23,19 @@ struct placeholders;
  * are gone left behind and nobody uses. */
 int placeholders_open(const char *state_dir, struct placeholders **ret, srt_error **reterr);
 
-/* Creates `path` (and any missing parent directories) as an empty directory (NODE_DIR) or an
- * empty file (NODE_OTHER), journaled first. Returns 0, or 1 when this uid may not create it
- * (EACCES/EPERM/EROFS: the sandbox, same uid and no capabilities, cannot either, so nothing
- * needs protecting), or -errno. */
+/* The one content a file placeholder may have besides none: a git "commondir" that names the
+ * git directory it is in, which git treats exactly like a missing commondir (an empty one
+ * makes git die). */
+#define PLACEHOLDER_COMMONDIR_SELF ".\n"
+
+/* Creates `path` (and any missing parent directories) as an empty directory (NODE_DIR) or a
+ * file (NODE_OTHER), journaled first. `content` is NULL (an empty file) or
+ * PLACEHOLDER_COMMONDIR_SELF; a file with content appears with it in place (linked from an
+ * unnamed temporary file where the file system can). Returns 0, or 1 when this uid may not
+ * create it (EACCES/EPERM/EROFS: the sandbox, same uid and no capabilities, cannot either, so
+ * nothing needs protecting), or -errno. */
 int placeholders_create(struct placeholders *ph, const char *path, enum node_type type,
-			srt_error **reterr);
+			const char *content, srt_error **reterr);
 
 /* Marks `path` (protected, mounted by this run's sandbox) as in use until
  * placeholders_close(): no other run removes a placeholder there meanwhile. The caller must

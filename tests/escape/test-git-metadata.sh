@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Attack (field notes 24; reference S4, #98): make the host's git run code of the command's
+# choosing the next time the user runs git in the project, through git metadata in a write
+# root:
+#  - create the missing `.git/commondir` (git reads it in the main git directory too) naming a
+#    directory with attacker hooks and config, by redirection, rename, hard link, symlink and
+#    RENAME_EXCHANGE, or remove the placeholder srt put there;
+#  - `core.fsmonitor` / `core.hooksPath` in `.git/config`, a new `.git/hooks/pre-commit`;
+#  - rename the parent of `.git` (reference S4) or `.git` itself and put a new one in place;
+#  - `.git/info/attributes` naming a filter driver (documented: allowed; drivers come only
+#    from the protected configuration, so nothing runs);
+#  - `~/.config/git/config` and `~/.gitconfig` with the home directory writable;
+#  - `[include] path` in the protected config naming a writable file (documented open item,
+#    a TAP TODO).
+# Checks: each attempt fails, the host's git still uses `.git/hooks` and runs no attacker
+# code, and the placeholder is gone after the run (also after srt was SIGKILLed).
+. "$(dirname "$0")/libescape.sh"
+command -v git >/dev/null || skip_all "git not installed"
+export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.invalid
+export GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.invalid
+export GIT_CONFIG_NOSYSTEM=1
+unset GIT_DIR GIT_WORK_TREE GIT_COMMON_DIR XDG_CONFIG_HOME
+
+P=$T/proj
+git init -q "$P"
+echo one >"$P/f"
+git -C "$P" add f && git -C "$P" commit -qm one
+# The attacker's git directory: hooks that leave a mark on the host.
+EVIL=$P/evil
+mkdir -p "$EVIL/hooks"
+printf '#!/bin/sh\ntouch %s/PWNED\n' "$T" >"$EVIL/hooks/pre-commit"
+chmod +x "$EVIL/hooks/pre-commit"
+cp "$P/.git/config" "$EVIL/config"
+for d in objects refs; do ln -s "$P/.git/$d" "$EVIL/$d"; done
+hooks_before=$(git -C "$P" rev-parse --path-format=absolute --git-path hooks)
+
+inside "$S" 'cd '"$P"'
+echo placeholder=$(cat .git/commondir 2>&1)
+echo redirect=$($Q open-write .git/commondir)
+printf "../evil\n" >tmp-cd; echo rename=$($Q rename tmp-cd .git/commondir)
+echo link=$($Q link tmp-cd .git/commondir)
+echo symlink=$($Q symlink ../evil .git/commondir)
+echo exchange=$($P rename-exchange tmp-cd .git/commondir)
+echo unlink=$($Q unlink .git/commondir)
+echo fsmonitor=$(git config core.fsmonitor "touch '"$T"'/PWNED" 2>/dev/null && echo OK || echo FAIL)
+echo hookspath=$(git config core.hooksPath '"$EVIL"'/hooks 2>/dev/null && echo OK || echo FAIL)
+echo hook=$($Q open-write .git/hooks/pre-commit)
+echo mvgit=$($Q rename .git .git-old)
+echo mvproj=$($Q rename '"$P $T"'/proj-old)
+echo attributes=$(mkdir -p .git/info && echo "f filter=evil" >.git/info/attributes && echo OK)
+echo commit=$(echo two >>f && git commit -qam two && echo OK)'
+like "$(res placeholder)" "." "a missing .git/commondir is held by a placeholder naming the git directory itself"
+for k in redirect rename link symlink exchange unlink; do
+	failed "$(res $k)" "creating or removing .git/commondir: $k"
+done
+is "$(res fsmonitor)" FAIL "git config core.fsmonitor fails (config read-only)"
+is "$(res hookspath)" FAIL "git config core.hooksPath fails"
+failed "$(res hook)" "a new .git/hooks/pre-commit cannot be created"
+failed "$(res mvgit)" "renaming .git away (reference S4): refused"
+failed "$(res mvproj)" "renaming the write root itself (the parent of .git): refused"
+is "$(res attributes)" OK ".git/info/attributes is writable (documented: attributes only name drivers, defined in the protected config)"
+is "$(res commit)" OK "git commit still works inside (the placeholder is a valid commondir)"
+
+[ ! -e "$P/.git/commondir" ]
+ok $? "after the run the placeholder .git/commondir is gone from the host"
+is "$(git -C "$P" rev-parse --path-format=absolute --git-path hooks)" "$hooks_before" "the host's git still takes hooks from .git/hooks"
+echo three >>"$P/f"
+git -C "$P" add f && git -C "$P" commit -qm three
+ok $? "a commit on the host works (the filter named in info/attributes is not defined anywhere)"
+[ ! -e "$T/PWNED" ]
+ok $? "no attacker hook or fsmonitor ran on the host"
+is "$(git -C "$P" config --get core.hooksPath)" "" "no core.hooksPath on the host"
+
+# While the sandbox runs, host git (the user's shell next to it) keeps working, and a SIGKILL
+# of srt leaves a placeholder that the next run removes.
+cd "$P" || exit 1
+"$SRT" -s "$S" -- sh -c "echo >started; exec sleep 30.$$" &
+srt_pid=$!
+wait_for "$P/started"
+is "$(cat "$P/.git/commondir" 2>&1)" "." "while the sandbox runs the host sees the placeholder '.'"
+is "$(git -C "$P" rev-parse --path-format=absolute --git-path hooks)" "$hooks_before" "...and the host's git works with it, hooks unchanged"
+kill -KILL "$srt_pid"
+{ wait "$srt_pid"; } 2>/dev/null
+rm -f "$P/started"
+for _ in $(seq 100); do pgrep -f "sleep 30.$$" >/dev/null || break; sleep 0.05; done
+srt_run -s "$S" -- true
+[ ! -e "$P/.git/commondir" ]
+ok $? "the next run removes the placeholder of the SIGKILLed run"
+
+# The home directory writable: the user's global git configuration, both places.
+SH=$T/home-w.json
+settings "$SH" '{"denyRead":[],"allowWrite":["~"],"denyWrite":[]}'
+cd "$HOME" || exit 1
+home_before=$(host_snapshot "$HOME")
+inside "$SH" 'echo xdg=$(mkdir -p ~/.config/git 2>/dev/null; printf "[core]\n\thooksPath = /tmp\n" >~/.config/git/config && echo OK || echo FAIL)
+echo xdgmv=$($Q rename '"$HOME"'/.config '"$HOME"'/cfg-old)
+echo gitconfig=$($Q append '"$HOME"'/.gitconfig)'
+failed "$(res xdg)" "writing ~/.config/git/config with the home directory writable"
+failed "$(res xdgmv)" "renaming ~/.config away (the parent of the protected file)"
+failed "$(res gitconfig)" "writing ~/.gitconfig with the home directory writable"
+is "$(host_snapshot "$HOME")" "$home_before" "the home directory is unchanged on the host (placeholders removed)"
+
+# [include] path in the protected config naming a file in the write root: git reads it as
+# configuration. Open (docs/threat-model.md, "Configuration"): include targets are not
+# protected yet. Reported as a known escape (TAP TODO) until they are.
+cd "$P" || exit 1
+git -C "$P" config include.path ../inc.cfg
+: >"$P/inc.cfg"
+inside "$S" 'echo inc=$(printf "[core]\n\thooksPath = '"$EVIL"'/hooks\n" >>inc.cfg && echo OK || echo FAIL)'
+[ "$(res inc)" != OK ]
+known_escape $? "appending core.hooksPath to the file named by [include] path" "include targets are not protected (threat-model.md, Configuration)"
+git -C "$P" config --unset include.path
+[ ! -e "$T/PWNED" ]
+ok $? "nothing ran on the host"
+done_testing
