@@ -58,7 +58,8 @@ struct conn {
 	struct ep_item client, upstream;
 	uint64_t deadline;
 
-	char *buf;       /* HTTP_MAX_HEAD bytes: the client's input until the relay starts */
+	char *buf;       /* HTTP_MAX_HEAD bytes (from the first read on): the client's input until
+			  * the relay starts */
 	size_t len, off; /* bytes in buf; bytes consumed (a handshake, forwarded bytes) */
 	size_t drained;
 
@@ -107,7 +108,7 @@ struct proxy {
 	struct resolver *res;
 
 	struct conn *conns, *zombies;
-	size_t n_conns;
+	size_t n_conns, max_conns;
 
 	pthread_t thread;
 	bool thread_started;

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -806,10 +807,28 @@ static void socks_head(struct conn *c)
 	proxy_conn_begin(c);
 }
 
+/* Whether bytes [from, len) of the head buffer complete a line that ends the head (CRLF CRLF,
+ * or LF LF, which the parser refuses). */
+static bool head_end_in(const char *b, size_t from, size_t len)
+{
+	for (size_t i = from > 3 ? from - 3 : 0; i + 1 < len; i++)
+		if (b[i] == '\n' && (b[i + 1] == '\n' || (b[i + 1] == '\r' && i + 2 < len && b[i + 2] == '\n')))
+			return true;
+	return false;
+}
+
 static void on_client_head(struct conn *c)
 {
 	bool eof = false;
+	size_t before = c->len;
 
+	if (!c->buf) {
+		c->buf = malloc(HTTP_MAX_HEAD);
+		if (!c->buf) {
+			proxy_conn_close(c);
+			return;
+		}
+	}
 	for (;;) {
 		ssize_t n;
 
@@ -833,7 +852,10 @@ static void on_client_head(struct conn *c)
 	}
 	if (c->socks)
 		socks_head(c);
-	else
+	else if (before == 0 || eof || c->len >= HTTP_MAX_HEAD || head_end_in(c->buf, before, c->len))
+		/* parsing a 16 KiB head again for each byte a slow client sends would cost 16 KiB
+		 * of work per byte: parse on the first read (garbage is refused at once), when
+		 * the head has ended, and when the buffer is full */
 		proxy_http_head(c);
 	if (eof && !c->dead && c->state == ST_HEAD)
 		proxy_conn_close(c); /* the request will never be complete */
@@ -909,10 +931,25 @@ static void listeners_set(struct proxy *p, bool on)
 	}
 }
 
+/* The client to give up when there is no room for a new one: of those that have not made a
+ * request yet (ST_HEAD: nothing or part of a head sent, or a kept-alive connection between
+ * requests) or only wait to be closed after an error reply (ST_DRAIN), the one whose time runs
+ * out first. Tunnels, exchanges and lookups in progress are never given up. */
+static struct conn *eviction_candidate(struct proxy *p)
+{
+	struct conn *best = NULL;
+
+	for (struct conn *c = p->conns; c; c = c->next)
+		if ((c->state == ST_HEAD || c->state == ST_DRAIN) &&
+		    (!best || c->deadline < best->deadline))
+			best = c;
+	return best;
+}
+
 static void on_accept(struct proxy *p, struct ep_item *l)
 {
 	for (int i = 0; i < 64; i++) {
-		struct conn *c;
+		struct conn *c, *victim;
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
@@ -920,8 +957,17 @@ static void on_accept(struct proxy *p, struct ep_item *l)
 				continue;
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM) {
+				int err = errno;
+
+				victim = eviction_candidate(p);
+				if (victim) {
+					proxy_logf(p, "accept failed: %s; closing an idle client",
+						   strerror(err));
+					proxy_conn_close(victim);
+					continue;
+				}
 				proxy_logf(p, "accept failed: %s; pausing new connections",
-				     strerror(errno));
+					   strerror(err));
 				listeners_set(p, false);
 				p->accept_paused_until = proxy_now_ms() + ACCEPT_PAUSE_MS;
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -929,17 +975,19 @@ static void on_accept(struct proxy *p, struct ep_item *l)
 			}
 			return;
 		}
-		if (p->n_conns >= PROXY_MAX_CONNECTIONS) {
-			proxy_logf(p, "connection refused: %d connections open", PROXY_MAX_CONNECTIONS);
-			close(fd);
-			continue;
+		if (p->n_conns >= p->max_conns) {
+			victim = eviction_candidate(p);
+			if (!victim) {
+				proxy_logf(p, "connection refused: %zu connections open, all busy",
+					   p->n_conns);
+				close(fd);
+				continue;
+			}
+			proxy_logf(p, "%zu connections open: closing an idle client", p->n_conns);
+			proxy_conn_close(victim);
 		}
 		c = calloc(1, sizeof(*c));
-		if (c)
-			c->buf = malloc(HTTP_MAX_HEAD);
-		if (!c || !c->buf) {
-			if (c)
-				free(c);
+		if (!c) {
 			close(fd);
 			continue;
 		}
@@ -957,8 +1005,6 @@ static void on_accept(struct proxy *p, struct ep_item *l)
 		if (l->kind == IT_LISTEN_FORWARD) {
 			/* bring-your-own proxy: straight to the external proxy, no policy */
 			c->fixed = true;
-			free(c->buf);
-			c->buf = NULL;
 			c->port = l->forward_port;
 			(void)host_canonicalize("127.0.0.1", 9, &c->dest, NULL);
 			if (!conn_addrs(c)) {
@@ -1103,6 +1149,24 @@ out:
 	return NULL;
 }
 
+/* Half of the descriptors this process may open (less a reserve), at most
+ * PROXY_MAX_CONNECTIONS: a tunnel takes two. */
+static size_t proxy_default_max_conns(void)
+{
+	struct rlimit rl;
+	size_t n = PROXY_MAX_CONNECTIONS;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		size_t room = rl.rlim_cur > 2 * PROXY_FD_RESERVE
+				  ? (size_t)(rl.rlim_cur - PROXY_FD_RESERVE) / 2
+				  : PROXY_FD_RESERVE / 4;
+
+		if (room < n)
+			n = room;
+	}
+	return n;
+}
+
 static void proxy_free(struct proxy *p)
 {
 	while (p->conns)
@@ -1159,6 +1223,7 @@ int proxy_start(const struct proxy_config *cfg, struct proxy **ret)
 	p->ask_item.fd = -1;
 	p->handshake_ms = cfg->handshake_timeout_ms ? cfg->handshake_timeout_ms
 						    : PROXY_HANDSHAKE_TIMEOUT_MS;
+	p->max_conns = cfg->max_connections ? cfg->max_connections : proxy_default_max_conns();
 	if (cfg->n_own > 0) {
 		p->own = calloc(cfg->n_own, sizeof(*p->own));
 		if (!p->own) {

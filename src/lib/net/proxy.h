@@ -26,9 +26,16 @@
  * for byte and without any policy, to 127.0.0.1:<port> on the host (the reference's
  * httpProxyPort / socksProxyPort: the external proxy does the filtering).
  *
- * Limits: PROXY_MAX_CONNECTIONS clients (more are accepted and closed at once), a client must
- * complete its request within the handshake timeout, each upstream connect attempt must finish
- * within PROXY_CONNECT_TIMEOUT_MS.
+ * Limits: at most PROXY_MAX_CONNECTIONS clients, and no more than half of the descriptors the
+ * process may open (RLIMIT_NOFILE at start, less PROXY_FD_RESERVE): a tunnel needs two. When
+ * that many are open, or accept() fails for want of descriptors or memory, the client that has
+ * not made its request yet (or only waits to be closed after an error reply) and whose time
+ * runs out first is closed to make room, so hanging connections cannot lock out a client that
+ * asks at once; when every client is busy, the new one is closed (or, without descriptors,
+ * accepting pauses for ACCEPT_PAUSE_MS instead of spinning). A client must complete its
+ * request within the handshake timeout, each upstream connect attempt must finish within
+ * PROXY_CONNECT_TIMEOUT_MS. A request head is parsed when its end (an empty line) has
+ * arrived, on the first read, or when the buffer is full, never again for each further byte.
  *
  * The proxy thread runs with every signal blocked (splice() may raise SIGPIPE).
  */
@@ -41,6 +48,7 @@
 #include "resolver.h"
 
 #define PROXY_MAX_CONNECTIONS 10000
+#define PROXY_FD_RESERVE 64 /* descriptors kept out of the client budget (resolver, pipes) */
 #define PROXY_HANDSHAKE_TIMEOUT_MS 30000
 #define PROXY_CONNECT_TIMEOUT_MS 10000
 #define PROXY_IDLE_TIMEOUT_MS 300000 /* absolute-form HTTP: no byte either way for this long */
@@ -89,6 +97,8 @@ struct proxy_config {
 	unsigned ask_timeout_ms; /* 0 = PROXY_ASK_TIMEOUT_MS */
 	/* 0 = PROXY_HANDSHAKE_TIMEOUT_MS; tests set a shorter one */
 	unsigned handshake_timeout_ms;
+	/* 0 = from RLIMIT_NOFILE and PROXY_MAX_CONNECTIONS (above); tests set a smaller one */
+	unsigned max_connections;
 	/* test seam: NULL = getaddrinfo() (see resolver_new_with()) */
 	resolver_lookup_fn lookup;
 };
