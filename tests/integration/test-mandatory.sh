@@ -326,4 +326,17 @@ is "$(cat "$T/conc.out")" EROFS "and the protection holds meanwhile"
 wait "$second"
 is "$(ls -A "$C")" "" "after the last sandbox ends, no placeholder is left"
 
+# Many runs starting at once, each in its own write root: a run's cleanup of dead runs'
+# journals must never take another run's journal that is being created (it used to find it
+# not yet locked, remove it, and that run's placeholders then stayed behind: 100-180 files
+# left by 64 runs).
+M=$T/many
+settings "$T/many.json" '{"denyRead":[],"allowWrite":["."],"denyWrite":[]}'
+for i in $(seq 16); do mkdir -p "$M/p$i"; done
+for round in 1 2 3 4; do
+	for i in $(seq 16); do (cd "$M/p$i" && "$SRT" -s "$T/many.json" true >/dev/null 2>&1) & done
+	wait
+done
+is "$(find "$M" -mindepth 2 | head -5)" "" "64 runs, 16 at a time: no placeholder left behind"
+
 done_testing

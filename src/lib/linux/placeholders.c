@@ -346,8 +346,14 @@ static int open_journal(struct placeholders *ph, srt_error **reterr)
 		fd = openat(ph->dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 			    0600);
 		if (fd >= 0) {
-			/* held while this run lives: tells others the journal is not stale */
-			if (ofd_lock(fd, F_WRLCK, 0, 0) < 0) {
+			struct stat st;
+
+			/* Held while this run lives: tells others the journal is not stale. Until
+			 * it is taken, another run's cleanup may find the new journal unlocked,
+			 * take it for a dead run's and remove it: a journal that is no longer
+			 * linked once locked is given up (its records would go nowhere, and this
+			 * run's placeholders would stay behind after it). */
+			if (ofd_lock(fd, F_WRLCK, 0, 0) < 0 || fstat(fd, &st) < 0 || st.st_nlink == 0) {
 				close(fd);
 				(void)unlinkat(ph->dir_fd, name, 0);
 				continue;
