@@ -48,7 +48,7 @@ for line in open(sys.argv[1]):
     print(f"root {name.replace(' ', '')} {p} {f} {s}")
 PY
 
-# The integration suite again as an unprivileged user (CI runs as root; root must not mean
+# The integration suite and the escape battery again as an unprivileged user (CI runs as root; root must not mean
 # "no sandbox" and the unprivileged path must work too).
 if [ "$(id -u)" -eq 0 ]; then
 	user=srt-test
@@ -62,35 +62,39 @@ if [ "$(id -u)" -eq 0 ]; then
 	cp "$B/src/report/srt-report.so" "$D/report/"
 	find "$B/src/lib" -maxdepth 1 -name "libsrt.so*" ! -name "*.p" -exec cp -P {} "$D/lib/" \;
 	cp "$B/tests/helpers/srt-probe" "$B/tests/integration/srt-api-test" "$D/"
-	cp -r tests/integration tests/data "$D/tests/"
+	cp "$B/tests/escape/esc-probe" "$D/"
+	cp -r tests/integration tests/escape tests/data "$D/tests/"
 	cp -r examples "$D/"
 	chmod -R a+rX "$D"
 	uhome=$(getent passwd "$user" | cut -d: -f6)
-	for t in tests/integration/test-*.sh test-api; do
+	for t in tests/integration/test-*.sh tests/escape/test-*.sh test-api; do
 		name=$(basename "$t")
 		if [ "$t" = test-api ]; then
 			cmd=("$D/srt-api-test") # libsrt through its header (tests/api)
 		else
-			cmd=(bash "$D/tests/integration/$name")
+			cmd=(bash "$D/$t")
+			name=$(basename "$(dirname "$t")")/$name
 		fi
 		out=$(cd / && setpriv --reuid="$user" --regid="$user" --init-groups \
 			env -i HOME="$uhome" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
 			LD_LIBRARY_PATH="$D/lib" \
 			SRT="$D/cli/srt" SRT_PROBE="$D/srt-probe" SRT_TEST_DATA="$D/tests/data" \
 			SRT_CONNECT="$D/connect/srt-connect" SRT_EXEC="$D/exec/srt-exec" \
-			SRT_TESTS_DIR="$D/tests/integration" SRT_TESTS_MUST_WORK=1 \
+			SRT_TESTS_DIR="$D/tests/integration" SRT_TESTS_MUST_WORK=1 ESC_PROBE="$D/esc-probe" \
 			UBSAN_OPTIONS="$UBSAN_OPTIONS" ASAN_OPTIONS="$ASAN_OPTIONS" \
-			timeout 300 "${cmd[@]}" 2>"$D/$name.err")
+			timeout 300 "${cmd[@]}" 2>"$D/${name//\//-}.err")
 		rc=$?
 		p=$(grep -cE '^ok [0-9]+' <<<"$out" | tr -d ' ')
 		s=$(grep -cE '^ok [0-9]+.*# SKIP|^1\.\.0 # SKIP' <<<"$out")
-		f=$(grep -cE '^not ok [0-9]+' <<<"$out")
+		# a known escape is "not ok ... # TODO" (counted as skipped, as in the root run)
+		s=$((s + $(grep -cE '^not ok [0-9]+.*# TODO' <<<"$out")))
+		f=$(grep -E '^not ok [0-9]+' <<<"$out" | grep -cv '# TODO')
 		p=$((p - $(grep -cE '^ok [0-9]+.*# SKIP' <<<"$out")))
 		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 		if [ "$f" -ne 0 ]; then
 			echo "--- as $user: $name failed:"
 			grep -E '^not ok|^#' <<<"$out" | head -40
-			head -20 "$D/$name.err"
+			head -20 "$D/${name//\//-}.err"
 		fi
 		echo "user $name $p $f $s" >>"$results"
 	done
