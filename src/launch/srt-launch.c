@@ -64,6 +64,8 @@ static int send_request(int s, const struct buf *req)
 	}
 	memset(cbuf, 0, sizeof(cbuf));
 	c = CMSG_FIRSTHDR(&mh);
+	if (!c) /* cannot happen: msg_controllen holds one header */
+		return -EINVAL;
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(fds));

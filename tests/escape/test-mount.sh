@@ -30,8 +30,10 @@ is "$(grep -c . /proc/self/mountinfo)" "$mounts_before" "the host's mount table 
 # Propagation: the "host" (a private user+mount namespace) mounts a tmpfs below the denied
 # directory and another over a path the sandbox sees, after the sandbox has started.
 mkdir -p "$HOME/secret/later" "$T/visible"
+# srt runs as the caller's own uid there (a nested user namespace mapping it back): as uid 0 of
+# the private namespace its state directory would be /tmp/srt-0, which is root's.
 cat >"$T/prop.sh" <<'SH'
-"$SRT" -s "$SM" -- /bin/sh -c 'while [ ! -e "$T/proj/go" ]; do sleep 0.05; done
+$AS_SELF "$SRT" -s "$SM" -- /bin/sh -c 'while [ ! -e "$T/proj/go" ]; do sleep 0.05; done
 ls "$HOME/secret/later" 2>&1; cat "$HOME/secret/later/leak" 2>/dev/null && echo LEAKED
 ls "$T/visible"' >"$T/prop.out" 2>&1 &
 sleep 0.5
@@ -41,7 +43,9 @@ touch "$T/proj/go"
 wait
 SH
 if unshare -Urm --propagation unchanged true 2>/dev/null; then
-	T=$T SM=$SM HOME=$HOME unshare -Urm --propagation unchanged bash "$T/prop.sh"
+	as_self=
+	[ "$(id -u)" -eq 0 ] || as_self="unshare --map-user=$(id -u) --map-group=$(id -g)"
+	T=$T SM=$SM HOME=$HOME AS_SELF=$as_self unshare -Urm --propagation unchanged bash "$T/prop.sh"
 	o=$(cat "$T/prop.out")
 	unlike "$o" LEAKED "a mount made later below a denied directory is not visible inside"
 	like "$o" "secret/later" "the sandbox ran and looked below the denied directory (got: $(tr '\n' ' ' <<<"$o"))"

@@ -481,8 +481,9 @@ static void tree_add(const char *parent, int depth)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char buf[256];
 
-		snprintf(buf, sizeof(buf), "%s/%s", strcmp(parent, "/") == 0 ? "" : parent,
-			 names[i]);
+		if (snprintf(buf, sizeof(buf), "%s/%s", strcmp(parent, "/") == 0 ? "" : parent,
+			     names[i]) >= (int)sizeof(buf))
+			abort(); /* the tree is a few levels of short names */
 		if (tree_n >= TREE_MAX)
 			abort();
 		tree[tree_n++] = strdup(buf);

@@ -521,7 +521,7 @@ int main(void)
 			if (have)
 				run_set(&st), sets++;
 			set_clear(&st);
-			snprintf(st.name, sizeof(st.name), "%s", line + 4);
+			snprintf(st.name, sizeof(st.name), "%.*s", (int)sizeof(st.name) - 1, line + 4);
 			have = true;
 		} else if (strcmp(line, "option allowGitConfig") == 0) {
 			st.allow_git_config = true;
