@@ -501,6 +501,24 @@ struct scan_ctx {
 	size_t n_miss, cap_miss;
 };
 
+/* Appends a placeholder to make at `path` (copied; m.path is ignored). */
+static int miss_push(struct scan_ctx *sc, const char *path, struct missing m)
+{
+	if (sc->n_miss == sc->cap_miss) {
+		size_t nc = sc->cap_miss ? sc->cap_miss * 2 : 32;
+		struct missing *nm = realloc(sc->miss, nc * sizeof(*nm));
+		if (!nm)
+			return -ENOMEM;
+		sc->miss = nm;
+		sc->cap_miss = nc;
+	}
+	m.path = strdup(path);
+	if (!m.path)
+		return -ENOMEM;
+	sc->miss[sc->n_miss++] = m;
+	return 0;
+}
+
 static int scan_add(void *ud, const char *path, enum node_type type, enum node_type want,
 		    const char *why)
 {
@@ -539,24 +557,13 @@ static int scan_add(void *ud, const char *path, enum node_type type, enum node_t
 	}
 	if (!sc->want_missing)
 		return 0;
-	if (sc->n_miss == sc->cap_miss) {
-		size_t nc = sc->cap_miss ? sc->cap_miss * 2 : 32;
-		struct missing *nm = realloc(sc->miss, nc * sizeof(*nm));
-		if (!nm)
-			return -ENOMEM;
-		sc->miss = nm;
-		sc->cap_miss = nc;
-	}
-	sc->miss[sc->n_miss].path = strdup(path);
-	if (!sc->miss[sc->n_miss].path)
-		return -ENOMEM;
-	sc->miss[sc->n_miss].want = want;
-	sc->miss[sc->n_miss].kind = RULE_DENY_WRITE;
-	sc->miss[sc->n_miss].why = "mandatory (missing)";
-	sc->miss[sc->n_miss].content =
-		streq_ptr(why, MANDATORY_WHY_MISSING_COMMONDIR) ? PLACEHOLDER_COMMONDIR_SELF : NULL;
-	sc->n_miss++;
-	return 0;
+	return miss_push(sc, path,
+			 (struct missing){.want = want,
+					  .kind = RULE_DENY_WRITE,
+					  .why = "mandatory (missing)",
+					  .content = streq_ptr(why, MANDATORY_WHY_MISSING_COMMONDIR)
+							     ? PLACEHOLDER_COMMONDIR_SELF
+							     : NULL});
 }
 
 /* One file that must never be writable (a settings file, git's XDG configuration): a
@@ -788,6 +795,8 @@ static char *glob_last_name(const struct path_rule *pr)
  * same for missing literal deny entries whose directory exists. */
 static int glob_name_placeholders(struct build *b, struct scan_ctx *sc, char **user_roots)
 {
+	int r;
+
 	for (size_t i = 0; i < b->n_globs; i++) {
 		const struct path_rule *pr = &b->globs[i];
 		_cleanup_free_ char *name = NULL;
@@ -800,24 +809,15 @@ static int glob_name_placeholders(struct build *b, struct scan_ctx *sc, char **u
 		for (size_t k = 0; user_roots && user_roots[k]; k++) {
 			_cleanup_free_ char *p = path_join(user_roots[k], name);
 			struct stat st;
-			struct missing *nm;
 
 			if (!p)
 				return -ENOMEM;
 			if (!path_glob_match(pr->glob, p) || lstat(p, &st) == 0 || errno != ENOENT)
 				continue;
-			if (sc->n_miss == sc->cap_miss) {
-				size_t nc = sc->cap_miss ? sc->cap_miss * 2 : 32;
-				nm = realloc(sc->miss, nc * sizeof(*nm));
-				if (!nm)
-					return -ENOMEM;
-				sc->miss = nm;
-				sc->cap_miss = nc;
-			}
-			sc->miss[sc->n_miss++] = (struct missing){.path = TAKE_PTR(p),
-								  .want = NODE_OTHER,
-								  .kind = pr->kind,
-								  .why = pr->what};
+			r = miss_push(sc, p,
+				      (struct missing){.want = NODE_OTHER, .kind = pr->kind, .why = pr->what});
+			if (r < 0)
+				return r;
 		}
 	}
 
@@ -830,7 +830,6 @@ static int glob_name_placeholders(struct build *b, struct scan_ctx *sc, char **u
 		char *slash = parent ? strrchr(parent, '/') : NULL;
 		bool in_root = false;
 		struct stat st;
-		struct missing *nm;
 
 		if (!parent)
 			return -ENOMEM;
@@ -842,20 +841,12 @@ static int glob_name_placeholders(struct build *b, struct scan_ctx *sc, char **u
 		*slash = '\0';
 		if (lstat(parent, &st) < 0 || !S_ISDIR(st.st_mode) || lstat(p, &st) == 0)
 			continue; /* no directory to put it in, or something is there (a link) */
-		if (sc->n_miss == sc->cap_miss) {
-			size_t nc = sc->cap_miss ? sc->cap_miss * 2 : 32;
-			nm = realloc(sc->miss, nc * sizeof(*nm));
-			if (!nm)
-				return -ENOMEM;
-			sc->miss = nm;
-			sc->cap_miss = nc;
-		}
-		sc->miss[sc->n_miss++] = (struct missing){.path = strdup(p),
-							  .want = NODE_OTHER,
-							  .kind = b->missing_kinds[i],
-							  .why = "deny entry (missing)"};
-		if (!sc->miss[sc->n_miss - 1].path)
-			return -ENOMEM;
+		r = miss_push(sc, p,
+			      (struct missing){.want = NODE_OTHER,
+					       .kind = b->missing_kinds[i],
+					       .why = "deny entry (missing)"});
+		if (r < 0)
+			return r;
 		p[0] = '\0'; /* handled: no warning */
 	}
 	return 0;

@@ -618,3 +618,27 @@ void path_glob_atom_at(const struct path_glob *g, size_t i, size_t j, struct pat
 		break;
 	}
 }
+
+bool path_pattern_dots_after_glob(const char *raw)
+{
+	bool glob = false;
+
+	for (const char *s = raw; *s;) {
+		const char *e = strchr(s, '/');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+
+		if (glob && ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.')))
+			return true;
+		for (size_t i = 0; i < n; i++) {
+			if (s[i] == '\\') {
+				i++;
+				continue;
+			}
+			glob = glob || s[i] == '*' || s[i] == '?' || s[i] == '[';
+		}
+		s += n;
+		while (*s == '/')
+			s++;
+	}
+	return false;
+}

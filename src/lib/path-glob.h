@@ -129,3 +129,9 @@ bool path_glob_state_step(const struct path_glob *g, const struct path_glob_stat
 
 bool path_glob_state_matches(const struct path_glob *g, const struct path_glob_state *st);
 bool path_glob_state_may_match_below(const struct path_glob *g, const struct path_glob_state *st);
+
+/* Whether the pattern has a "." or ".." component after a component with glob syntax ('*',
+ * '?', '[' not escaped by '\'). Such a pattern cannot be normalised or made absolute before
+ * matching: what a glob component matched has no parent yet, so both the settings and the
+ * macOS profile refuse it. */
+bool path_pattern_dots_after_glob(const char *raw);

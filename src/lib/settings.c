@@ -1001,32 +1001,6 @@ static int parse_strings(struct parser *p, json_t *v, enum string_kind kind, cha
 
 /* ---- Path patterns ---- */
 
-/* Is there a "." or ".." component after a component with glob syntax? Such a pattern cannot be
- * made absolute before matching: the parent of what a glob matched is not a path yet. */
-static bool dots_after_glob(const char *raw)
-{
-	bool glob = false;
-
-	for (const char *s = raw; *s;) {
-		const char *e = strchr(s, '/');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-
-		if (glob && ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.')))
-			return true;
-		for (size_t i = 0; i < n; i++) {
-			if (s[i] == '\\') {
-				i++;
-				continue;
-			}
-			glob = glob || s[i] == '*' || s[i] == '?' || s[i] == '[';
-		}
-		s += n;
-		while (*s == '/')
-			s++;
-	}
-	return false;
-}
-
 int settings_path_pattern(const char *entry, const char *home, const char *cwd, char **ret,
 			  const char **ret_reason)
 {
@@ -1039,7 +1013,7 @@ int settings_path_pattern(const char *entry, const char *home, const char *cwd, 
 		return -EINVAL;
 	if (!*entry)
 		why = "the path is empty";
-	else if (dots_after_glob(entry))
+	else if (path_pattern_dots_after_glob(entry))
 		why = "'.' or '..' after a glob component (it cannot be resolved before "
 		      "matching; move it before the glob)";
 	if (why) {

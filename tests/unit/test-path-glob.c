@@ -773,5 +773,13 @@ int main(void)
 	test_pathological();
 	for (size_t i = 0; i < tree_n; i++)
 		free(tree[i]);
+	/* "." and ".." after a glob component (refused by the settings and the macOS profile) */
+	ok(path_pattern_dots_after_glob("/a/*/../b"), "dots after glob: /a/*/../b");
+	ok(path_pattern_dots_after_glob("**/."), "dots after glob: **/.");
+	ok(path_pattern_dots_after_glob("/x/[ab]/./c"), "dots after glob: a class, then .");
+	ok(!path_pattern_dots_after_glob("/a/../b/*"), "no dots after glob: .. before the glob");
+	ok(!path_pattern_dots_after_glob("/a/\\*/../b"), "no dots after glob: an escaped star");
+	ok(!path_pattern_dots_after_glob("/a/*.../b"), "no dots after glob: '...' is a name");
+	ok(!path_pattern_dots_after_glob(""), "no dots after glob: empty");
 	return tap_exit();
 }

@@ -686,32 +686,6 @@ void seatbelt_rules_params(const struct seatbelt_rules *r, struct seatbelt_param
 	p->allow_pty = r->allow_pty;
 }
 
-/* Refuses "." and ".." after a component with glob syntax: normalising them would change what
- * the glob means (a glob component followed by ".." is not its parent). */
-static bool dots_after_glob(const char *raw)
-{
-	bool glob = false;
-
-	for (const char *s = raw; *s;) {
-		const char *e = strchr(s, '/');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-
-		if (glob && ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.')))
-			return true;
-		for (size_t i = 0; i < n; i++) {
-			if (s[i] == '\\') {
-				i++;
-				continue;
-			}
-			glob = glob || s[i] == '*' || s[i] == '?' || s[i] == '[';
-		}
-		s += n;
-		while (*s == '/')
-			s++;
-	}
-	return false;
-}
-
 static void path_glob_freep_local(struct path_glob **g) { path_glob_free(*g); }
 
 /* Appends s with the glob characters escaped. */
@@ -783,7 +757,7 @@ static int expand(const char *raw, const char *what, const char *home, const cha
 	_cleanup_free_ char *abs = NULL;
 	int r;
 
-	if (dots_after_glob(raw))
+	if (path_pattern_dots_after_glob(raw))
 		return fail(ret_reason, -EINVAL, what, raw,
 			    "'.' or '..' after a glob component cannot be resolved");
 	r = path_absolute(raw, home, cwd, &abs);
