@@ -45,6 +45,7 @@
 #include "mount-plan.h"
 #include "net/domain-match.h"
 #include "net/proxy-env.h"
+#include "env-filter.h"
 #include "net/policy-slot.h"
 #include "net/proxy.h"
 #include <ifaddrs.h>
@@ -1797,10 +1798,38 @@ static int read_exec_status(int sock, struct landlock_status *st, int *ret_liste
 	return 1;
 }
 
+/* The command's environment: caller_env through the "environment" settings. The names (never
+ * the values) of what was removed are logged at debug level. */
+static int filter_environment(const srt_manager *m, char *const *caller_env, char ***ret)
+{
+	const struct env_filter f = {
+	    .drop_secrets = m->s->env_drop_secrets,
+	    .drop = m->s->env_drop,
+	    .keep = m->s->env_keep,
+	};
+	_cleanup_strv_free_ char **dropped = NULL;
+	struct buf names = BUF_INIT;
+	size_t n;
+	int r;
+
+	r = env_filter_apply(&f, caller_env, ret, &dropped);
+	if (r < 0 || !env_filter_active(&f))
+		return r;
+	n = strv_length(dropped);
+	for (size_t i = 0; i < n && names.len < 4096; i++)
+		buf_printf(&names, "%s%s", i ? " " : "", dropped[i]);
+	if (names.len >= 4096)
+		buf_printf(&names, " ...");
+	mlog(m, SRT_LOG_DEBUG, "environment: %zu variable%s removed%s%s", n, n == 1 ? "" : "s",
+	     n ? ": " : "", n && names.data ? names.data : "");
+	buf_free(&names);
+	return 0;
+}
+
 static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opts *o,
 			 srt_child **ret, srt_error **reterr)
 {
-	_cleanup_strv_free_ char **env = NULL, **bargv = NULL;
+	_cleanup_strv_free_ char **env = NULL, **caller_env = NULL, **bargv = NULL;
 	_cleanup_free_ char *cwd = NULL, *exe = NULL, *state = NULL, *home_pw = NULL;
 	_cleanup_close_ int args_fd = -EBADF, seccomp_fd = -EBADF, mask_fd = -EBADF;
 	_cleanup_close_ int pty_master = -EBADF, pty_slave = -EBADF;
@@ -1840,11 +1869,16 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 
 	log_setting_notes(m);
 
-	env = strv_copy(o && o->env ? o->env : environ);
-	if (!env)
+	/* srt reads PATH and HOME from the caller's environment as given; the command gets it
+	 * filtered ("environment" settings), with srt's own variables added after that */
+	caller_env = strv_copy(o && o->env ? o->env : environ);
+	if (!caller_env)
 		return -ENOMEM;
+	r = filter_environment(m, caller_env, &env);
+	if (r < 0)
+		return r;
 
-	r = manager_probe(m, env_vector_get(env, "PATH"), reterr);
+	r = manager_probe(m, env_vector_get(caller_env, "PATH"), reterr);
 	if (r < 0)
 		return r;
 	mlog(m, SRT_LOG_DEBUG, "bubblewrap: %s%s%s", m->bwrap.path,
@@ -1855,7 +1889,7 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 				       "are refused by the seccomp filter alone");
 
 	/* The command must exist: fail before building anything (exit 127 in the CLI). */
-	r = find_executable(argv[0], env_vector_get(env, "PATH"), &exe);
+	r = find_executable(argv[0], env_vector_get(caller_env, "PATH"), &exe);
 	if (r == -ENOENT)
 		return srt_error_set(reterr, SRT_E_COMMAND_NOT_FOUND, ENOENT,
 				     "command not found: '%s'", argv[0]);
@@ -1878,7 +1912,7 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 	if (!cwd)
 		return -ENOMEM;
 	b.cwd = cwd;
-	b.home = env_vector_get(env, "HOME");
+	b.home = env_vector_get(caller_env, "HOME");
 	if (!b.home || b.home[0] != '/') {
 		struct passwd *pw = getpwuid(geteuid());
 		if (pw && pw->pw_dir && pw->pw_dir[0] == '/') {
@@ -2213,7 +2247,7 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 	if (o && o->pty) {
 		/* The command must become a session leader that owns the pty: util-linux
 		 * setsid --ctty does exactly setsid() + TIOCSCTTY on stdin, then execs. */
-		r = find_executable("setsid", env_vector_get(env, "PATH"), &setsid_path);
+		r = find_executable("setsid", env_vector_get(caller_env, "PATH"), &setsid_path);
 		if (r < 0) {
 			r = srt_error_set(reterr, SRT_E_DEPENDENCY, r,
 					  "a terminal was requested but 'setsid' (util-linux) was "

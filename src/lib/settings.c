@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "path-glob.h"
+#include "env-filter.h"
 #include "path-resolve.h"
 #include "settings.h"
 #include "shared/cleanup.h"
@@ -54,6 +55,8 @@ static const size_t list_offsets[] = {
 	offsetof(struct srt_settings, allow_write),
 	offsetof(struct srt_settings, deny_write),
 	offsetof(struct srt_settings, protected_paths),
+	offsetof(struct srt_settings, env_drop),
+	offsetof(struct srt_settings, env_keep),
 };
 /* clang-format on */
 
@@ -689,6 +692,8 @@ enum field_type {
 	F_NETWORK,
 	F_FILESYSTEM,
 	F_RIPGREP,
+	F_ENVIRONMENT,
+	F_ENV_NAMES, /* variable name patterns (env-filter.h) */
 	F_ALLOW_DOMAINS,
 	F_DENY_DOMAINS,
 	F_PATHS,   /* path patterns: strings or {"path", "literal"} objects (settings.h) */
@@ -725,6 +730,7 @@ static const struct field top_fields[] = {
 	FIELD("allowPty", F_BOOL, false, allow_pty),
 	FIELD("landlock", F_LANDLOCK, false, landlock),
 	NODE("ripgrep", F_RIPGREP, false),
+	NODE("environment", F_ENVIRONMENT, false),
 	UNSUPPORTED("credentials"),
 	UNSUPPORTED("enableWeakerNetworkIsolation"),
 	UNSUPPORTED("allowAppleEvents"),
@@ -775,6 +781,12 @@ static const struct field ripgrep_fields[] = {
 	UNSUPPORTED("argv0"),
 };
 
+static const struct field environment_fields[] = {
+	FIELD("dropSecrets", F_BOOL, false, env_drop_secrets),
+	FIELD("drop", F_ENV_NAMES, false, env_drop),
+	FIELD("keep", F_ENV_NAMES, false, env_keep),
+};
+
 struct object_schema {
 	const char *name; /* dotted path of the object, "" for the top level */
 	const struct field *fields;
@@ -786,6 +798,7 @@ static const struct object_schema schemas[] = {
 	{"network", network_fields, ELEMENTSOF(network_fields)},
 	{"filesystem", filesystem_fields, ELEMENTSOF(filesystem_fields)},
 	{"ripgrep", ripgrep_fields, ELEMENTSOF(ripgrep_fields)},
+	{"environment", environment_fields, ELEMENTSOF(environment_fields)},
 };
 /* clang-format on */
 
@@ -898,6 +911,7 @@ enum string_kind {
 	S_SOCKET,
 	S_ALLOW_DOMAIN,
 	S_DENY_DOMAIN,
+	S_ENV_NAME,
 };
 
 static int check_string(struct parser *p, json_t *v, enum string_kind kind)
@@ -933,6 +947,22 @@ static int check_string(struct parser *p, json_t *v, enum string_kind kind)
 				    i);
 		}
 		break;
+	case S_ENV_NAME: {
+		const char *why = strlen(s) != n ? "a variable name cannot contain NUL"
+						 : env_pattern_check(s);
+		_cleanup_free_ char *q = NULL;
+
+		if (!why)
+			break;
+		q = quote(s, n);
+		if (!q)
+			return oom(p);
+		return fail(p, AT_VALUE,
+			    "invalid variable name pattern '%s': %s (expected a name such as "
+			    "\"GITHUB_TOKEN\" or a pattern with '*' such as \"AWS_*\", at most "
+			    "%d bytes)",
+			    q, why, ENV_FILTER_MAX_PATTERN_LEN);
+	}
 	case S_ALLOW_DOMAIN:
 	case S_DENY_DOMAIN: {
 		_cleanup_free_ char *q = NULL;
@@ -1274,6 +1304,18 @@ static int parse_field(struct parser *p, const struct field *f, json_t *v, struc
 		return parse_object(p, v, &schemas[2], s);
 	case F_RIPGREP:
 		return parse_object(p, v, &schemas[3], s);
+	case F_ENVIRONMENT:
+		return parse_object(p, v, &schemas[4], s);
+	case F_ENV_NAMES:
+		if (json_is_array(v) && json_array_size(v) > ENV_FILTER_MAX_PATTERNS)
+			return fail(p, AT_VALUE, "the list has %zu entries; at most %d are allowed",
+				    json_array_size(v), ENV_FILTER_MAX_PATTERNS);
+		r = parse_strings(p, v, S_ENV_NAME, &list);
+		if (r < 0)
+			return r;
+		strv_free(*(char ***)dst);
+		*(char ***)dst = list;
+		return 0;
 	case F_PATHS:
 		r = parse_path_patterns(p, v, &list);
 		if (r < 0)
@@ -1555,6 +1597,10 @@ static json_t *field_json(const struct srt_settings *s, const struct field *f, b
 	case F_FILESYSTEM:
 		v = object_json(s, filesystem_fields, ELEMENTSOF(filesystem_fields));
 		break;
+	case F_ENVIRONMENT:
+		v = object_json(s, environment_fields, ELEMENTSOF(environment_fields));
+		break;
+	case F_ENV_NAMES:
 	case F_ALLOW_DOMAINS:
 	case F_DENY_DOMAINS:
 	case F_PATHS:

@@ -59,6 +59,11 @@ struct srt_settings {
 	bool allow_pty;                  /* macOS only; accepted and kept */
 	int landlock;                    /* SETTINGS_LANDLOCK_*, default AUTO (Linux only) */
 
+	/* environment.* (env-filter.h): name patterns, validated by env_pattern_check() */
+	bool env_drop_secrets;
+	char **env_drop;
+	char **env_keep;
+
 	/* Paths the command must never write, whether or not they exist (the settings file in
 	 * use, the default settings path). Absolute or "~"-relative. */
 	char **protected_paths;
