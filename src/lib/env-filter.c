@@ -154,7 +154,7 @@ static char *dropped_name(const char *entry)
 	size_t n;
 	char *s = NULL;
 
-	if (!eq)
+	if (!eq || eq == entry)
 		return strdup(ENV_FILTER_NO_NAME);
 	n = (size_t)(eq - entry);
 	if (n > ENV_FILTER_MAX_NAME_LEN)

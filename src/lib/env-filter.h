@@ -23,7 +23,7 @@
 #define ENV_FILTER_MAX_PATTERNS 1024   /* per list (drop, keep) */
 #define ENV_FILTER_MAX_PATTERN_LEN 256 /* bytes */
 #define ENV_FILTER_MAX_NAME_LEN 4096   /* longer names are dropped when the filter is active */
-#define ENV_FILTER_NO_NAME "(an entry without '=')"
+#define ENV_FILTER_NO_NAME "(an entry without a name)"
 
 struct env_filter {
 	bool drop_secrets;
@@ -53,8 +53,9 @@ bool env_filter_passes(const struct env_filter *f, const char *name, size_t n);
 
 /* The entries of envp (NULL-terminated; NULL = empty) that pass, copied, in order, into
  * *ret_env; the names of those removed into *ret_dropped, in order (both NULL-terminated, free
- * with strv_free()). Never a value: an entry without '=' is listed as ENV_FILTER_NO_NAME (its
- * text could be anything), a name over the limit as its first 64 bytes and "...". ret_dropped may be NULL. With an inactive filter every entry passes.
+ * with strv_free()). Never a value: an entry without '=' or with an empty name is listed as
+ * ENV_FILTER_NO_NAME (its text could be anything), a name over the limit as its first 64
+ * bytes and "...". ret_dropped may be NULL. With an inactive filter every entry passes.
  * 0 or -ENOMEM (nothing returned). */
 int env_filter_apply(const struct env_filter *f, char *const *envp, char ***ret_env,
 		     char ***ret_dropped);
