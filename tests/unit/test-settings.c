@@ -11,6 +11,7 @@
 
 #include "tap.h"
 
+#include "env-filter.h"
 #include "settings.h"
 #include "shared/strv.h"
 
@@ -1012,6 +1013,122 @@ static void test_fixtures(void)
 	}
 }
 
+#define WITH_ENV(env) WITH_TOP(",\"environment\":" env)
+
+static void test_environment(void)
+{
+	struct srt_settings *s = settings_new_default(), *c;
+	char *j;
+
+	ok(s && !s->env_drop_secrets && s->env_drop && !s->env_drop[0] && s->env_keep &&
+	       !s->env_keep[0],
+	   "default: dropSecrets false, drop and keep empty (nothing changes)");
+	settings_free(s);
+	s = parse_ok(MIN, "no environment key");
+	ok(s && !s->env_drop_secrets && s->env_drop && !s->env_drop[0], "... is the default");
+	settings_free(s);
+	s = parse_ok(WITH_ENV("{}"), "an empty environment object");
+	ok(s && !s->env_drop_secrets, "... changes nothing");
+	settings_free(s);
+	s = parse_ok(WITH_ENV("{\"dropSecrets\":true,\"drop\":[\"AWS_*\",\"*\",\"lower.case\"],"
+			      "\"keep\":[\"GH_TOKEN\",\"LC_*\"]}"),
+		     "dropSecrets, drop, keep");
+	ok(s && s->env_drop_secrets, "dropSecrets is set");
+	ok(s && strv_length(s->env_drop) == 3 && strcmp(s->env_drop[2], "lower.case") == 0,
+	   "drop is kept as written");
+	ok(s && strv_length(s->env_keep) == 2 && strcmp(s->env_keep[0], "GH_TOKEN") == 0,
+	   "keep is kept as written");
+	c = s ? settings_copy(s) : NULL;
+	ok(c && c->env_drop_secrets && strv_length(c->env_keep) == 2 && c->env_keep != s->env_keep,
+	   "settings_copy copies the environment lists");
+	settings_free(c);
+	j = s ? settings_to_json(s, false) : NULL;
+	like_str(j, "\"environment\":{\"dropSecrets\":true,\"drop\":[\"AWS_*\",\"*\",\"lower.case\"],"
+		    "\"keep\":[\"GH_TOKEN\",\"LC_*\"]}",
+		 "to JSON");
+	if (j) {
+		struct srt_settings *r = parse_ok(j, "the JSON again");
+
+		ok(r && r->env_drop_secrets && strv_length(r->env_drop) == 3, "round trip");
+		settings_free(r);
+	}
+	free(j);
+	ok(s && settings_set(&s, "environment.dropSecrets", "false", NULL) == 0 &&
+	       !s->env_drop_secrets && strv_length(s->env_drop) == 3,
+	   "settings_set environment.dropSecrets");
+	ok(s && settings_set(&s, "environment.keep", "[\"A=B\"]", NULL) < 0 &&
+	       strv_length(s->env_keep) == 2,
+	   "settings_set with an invalid name changes nothing");
+	settings_free(s);
+
+	/* types */
+	err_is(WITH_ENV("true"), ORIGIN ":1:127: environment: expected an object, got a boolean");
+	err_is(WITH_ENV("{\"dropSecrets\":\"yes\"}"),
+	       ORIGIN ":1:142: environment.dropSecrets: expected a boolean, got a string");
+	err_is(WITH_ENV("{\"dropSecrets\":1}"),
+	       ORIGIN ":1:142: environment.dropSecrets: expected a boolean, got an integer");
+	err_is(WITH_ENV("{\"drop\":\"GITHUB_TOKEN\"}"),
+	       ORIGIN ":1:135: environment.drop: expected an array of strings, got a string");
+	err_is(WITH_ENV("{\"keep\":[1]}"),
+	       ORIGIN ":1:136: environment.keep[0]: expected a string, got an integer");
+	/* typos and misplaced keys */
+	err_is(WITH_ENV("{\"dropSecret\":true}"),
+	       ORIGIN ":1:128: environment.dropSecret: unknown key (did you mean 'dropSecrets'?)");
+	err_is(WITH_ENV("{\"drop_secrets\":true}"),
+	       ORIGIN ":1:128: environment.drop_secrets: unknown key (did you mean 'dropSecrets'?)");
+	err_is(WITH_ENV("{\"kep\":[]}"),
+	       ORIGIN ":1:128: environment.kep: unknown key (did you mean 'keep'?)");
+	err_is(WITH_ENV("{\"allow\":[]}"), ORIGIN ":1:128: environment.allow: unknown key");
+	err_is(WITH_TOP(",\"enviroment\":{}"),
+	       ORIGIN ":1:113: enviroment: unknown key (did you mean 'environment'?)");
+	err_is(WITH_TOP(",\"dropSecrets\":true"),
+	       ORIGIN ":1:113: dropSecrets: unknown key ('dropSecrets' belongs in 'environment')");
+	/* names */
+	err_like(WITH_ENV("{\"drop\":[\"\"]}"),
+		 "environment.drop[0]: invalid variable name pattern '': a variable name pattern "
+		 "cannot be empty");
+	err_like(WITH_ENV("{\"keep\":[\"PATH\",\"A=B\"]}"),
+		 "environment.keep[1]: invalid variable name pattern 'A=B': a variable name cannot "
+		 "contain '='");
+	err_like(WITH_ENV("{\"drop\":[\"A\\u0000B\"]}"), "\\u0000 is not allowed");
+	err_like(WITH_ENV("{\"drop\":[\"A\\nB\"]}"), "cannot contain control characters");
+	/* limits */
+	{
+		size_t n = ENV_FILTER_MAX_PATTERN_LEN + 1, cap = n + 256;
+		char *json = malloc(cap), *name = malloc(n + 1), *m;
+
+		if (json && name) {
+			memset(name, 'A', n);
+			name[n] = '\0';
+			snprintf(json, cap, WITH_ENV("{\"drop\":[\"%s\"]}"), name + 1);
+			s = parse_ok(json, "a name of %d bytes");
+			settings_free(s);
+			snprintf(json, cap, WITH_ENV("{\"drop\":[\"%s\"]}"), name);
+			m = err_of(json, strlen(json));
+			like_str(m, "the variable name pattern is too long", "one byte more: refused");
+			free(m);
+		}
+		free(json);
+		free(name);
+	}
+	{
+		size_t n = ENV_FILTER_MAX_PATTERNS + 1, cap = n * 8 + 256, k;
+		char *json = malloc(cap), *m;
+
+		if (json) {
+			k = (size_t)snprintf(json, cap, "{" NET_MIN "," FS_MIN ",\"environment\":{\"keep\":[");
+			for (size_t i = 0; i < n; i++)
+				k += (size_t)snprintf(json + k, cap - k, "%s\"V%zu\"", i ? "," : "", i);
+			snprintf(json + k, cap - k, "]}}");
+			m = err_of(json, strlen(json));
+			like_str(m, "environment.keep: the list has 1025 entries; at most 1024 are allowed",
+				 "%d patterns: refused", ENV_FILTER_MAX_PATTERNS + 1);
+			free(m);
+		}
+		free(json);
+	}
+}
+
 int main(void)
 {
 	test_default();
@@ -1033,5 +1150,6 @@ int main(void)
 	test_domains();
 	test_files();
 	test_fixtures();
+	test_environment();
 	return tap_exit();
 }
