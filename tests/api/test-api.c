@@ -570,6 +570,70 @@ int main(void)
 			w = srt_strv_free(w);
 		}
 	}
+	/* the "environment" settings apply to every spawn: explicit environments and wrapped
+	 * command lines (the launcher's environment) alike */
+	{
+		const char *json =
+		    "{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[]},"
+		    "\"filesystem\":{\"denyRead\":[],\"allowWrite\":[],\"denyWrite\":[]},"
+		    "\"environment\":{\"dropSecrets\":true,\"drop\":[\"API_TEST_DROP*\"],"
+		    "\"keep\":[\"API_TEST_KEPT_TOKEN\"]}}";
+		char *show[] = {"sh", "-c",
+				"echo \"${API_TEST_TOKEN-none}:${API_TEST_DROP_X-none}:"
+				"${API_TEST_KEPT_TOKEN-none}:${API_TEST_PLAIN-none}\"",
+				NULL};
+		char *envp[] = {"PATH=/usr/bin:/bin", "API_TEST_TOKEN=v1", "API_TEST_DROP_X=v2",
+				"API_TEST_KEPT_TOKEN=k", "API_TEST_PLAIN=p", NULL};
+		srt_config *ec = NULL;
+		srt_manager *em = NULL;
+		srt_spawn_opts *o = srt_spawn_opts_new();
+		srt_child *ch = NULL;
+		char out[256], err[256], **w = NULL;
+		int pp[2] = {-1, -1}, io[3];
+		pid_t pid;
+
+		ok(srt_config_load_string(json, strlen(json), "env", &ec, NULL) == 0 &&
+			   srt_manager_new(ec, &em, NULL) == 0,
+		   "a manager with dropSecrets, drop and keep");
+		ok(o && pipe2(pp, O_CLOEXEC) == 0 && srt_spawn_opts_set_env(o, envp) == 0 &&
+			   srt_spawn_opts_set_stdio(o, -1, pp[1], -1) == 0 &&
+			   srt_manager_spawn(em, show, o, &ch, NULL) == 0,
+		   "spawn with an explicit environment");
+		if (pp[1] >= 0)
+			close(pp[1]);
+		if (pp[0] >= 0) {
+			slurp(pp[0], out, sizeof(out));
+			close(pp[0]);
+			is_str(out, "none:none:k:p\n",
+			       "explicit environment: secret and drop removed, keep and the rest pass");
+		}
+		is_int(status_of(ch), 0, "... exit status");
+		srt_spawn_opts_free(o);
+
+		setenv("API_TEST_TOKEN", "v1", 1);
+		setenv("API_TEST_DROP_X", "v2", 1);
+		setenv("API_TEST_KEPT_TOKEN", "k", 1);
+		setenv("API_TEST_PLAIN", "p", 1);
+		ok(em && srt_manager_wrap(em, show, NULL, &w, NULL) == 0 && w, "wrap with the filter");
+		if (w) {
+			pid = start_piped(w, io);
+			close(io[0]);
+			slurp(io[1], out, sizeof(out));
+			slurp(io[2], err, sizeof(err));
+			close(io[1]);
+			close(io[2]);
+			is_str(out, "none:none:k:p\n",
+			       "wrapped: the launcher's environment is filtered the same way");
+			is_int(exit_of(pid), 0, "... exit status");
+			w = srt_strv_free(w);
+		}
+		unsetenv("API_TEST_TOKEN");
+		unsetenv("API_TEST_DROP_X");
+		unsetenv("API_TEST_KEPT_TOKEN");
+		unsetenv("API_TEST_PLAIN");
+		srt_manager_free(em);
+		srt_config_free(ec);
+	}
 	/* file reports through the callback (srt-report.so, found next to libsrt in the build) */
 	{
 		char *argv[] = {"sh", "-c", "echo x >/etc/srt-api-test-file", NULL};
