@@ -71,6 +71,16 @@ done
 [ "$n_fixtures" -ge 11 ]
 ok $? "all invalid-*.json fixtures with an .err were checked (got $n_fixtures)"
 
+# The environment filter's settings: a wrong type and a typo are refused like any other key.
+f=$T/env-type.json
+printf '{"network":{"allowedDomains":[],"deniedDomains":[]},\n"filesystem":{"denyRead":[],"allowWrite":[],"denyWrite":[]},\n"environment":{"dropSecrets":"yes"}}\n' >"$f"
+refused "environment.dropSecrets as a string" -s "$f"
+like "$ERR" "$f:3:30: environment.dropSecrets: expected a boolean, got a string" "environment.dropSecrets as a string: message"
+f=$T/env-typo.json
+printf '{"network":{"allowedDomains":[],"deniedDomains":[]},\n"filesystem":{"denyRead":[],"allowWrite":[],"denyWrite":[]},\n"environment":{"keeps":["PATH"]}}\n' >"$f"
+refused "environment.keeps" -s "$f"
+like "$ERR" "$f:3:16: environment.keeps: unknown key (did you mean 'keep'?)" "environment.keeps: message"
+
 # A few of them spelled out, so that a lost fixture cannot hide a regression.
 f=$DATA/invalid-typo-plural.json
 srt_run -s "$f" true

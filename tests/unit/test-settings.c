@@ -965,7 +965,8 @@ static void test_fixtures(void)
 	static const char *const valid[] = {"valid-minimal.json", "valid-full.json"};
 	static const char *const invalid[] = {"invalid-typo",	   "invalid-empty-path",
 					      "invalid-duplicate", "invalid-domain",
-					      "invalid-missing",   "invalid-unsupported"};
+					      "invalid-missing",   "invalid-unsupported",
+					      "invalid-env-name"};
 	const char *dir = getenv("SRT_TEST_DATA");
 	char path[512], errpath[512], want[1024];
 	struct srt_settings *s = NULL;
