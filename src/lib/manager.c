@@ -1816,8 +1816,17 @@ static int filter_environment(const srt_manager *m, char *const *caller_env, cha
 	if (r < 0 || !env_filter_active(&f))
 		return r;
 	n = strv_length(dropped);
-	for (size_t i = 0; i < n && names.len < 4096; i++)
-		buf_printf(&names, "%s%s", i ? " " : "", dropped[i]);
+	/* the names are the caller's, but a log line must not carry terminal sequences */
+	for (size_t i = 0; i < n && names.len < 4096; i++) {
+		if (i)
+			buf_puts(&names, " ");
+		for (const unsigned char *c = (const unsigned char *)dropped[i]; *c; c++) {
+			if (*c < 0x20 || *c == 0x7f || *c == '\\')
+				buf_printf(&names, "\\x%02x", *c);
+			else
+				buf_append(&names, c, 1);
+		}
+	}
 	if (names.len >= 4096)
 		buf_printf(&names, " ...");
 	mlog(m, SRT_LOG_DEBUG, "environment: %zu variable%s removed%s%s", n, n == 1 ? "" : "s",

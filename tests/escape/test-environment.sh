@@ -47,6 +47,11 @@ for n in GITHUB_TOKEN AWS_SECRET_ACCESS_KEY ANTHROPIC_API_KEY my_password; do
 done
 unlike "$ERR" "$secret" "--debug never shows a value"
 
+# A name carrying a terminal sequence is logged escaped.
+ERR=$(env $'EVIL\e]0;pwned\a_TOKEN=x' "$SRT" --debug -s "$D" -- true 2>&1 >/dev/null)
+like "$ERR" 'EVIL\x1b]0;pwned\x07_TOKEN' "--debug escapes control bytes in removed names"
+unlike "$ERR" $'\e' "... no raw escape byte reaches the log"
+
 # The same environment read through /proc: the command's own, and that of the sandbox's pid 1
 # (bwrap's init, started with the filtered environment too).
 # (cat opens the file itself: an environ file opened before an execve reads as empty)
