@@ -65,5 +65,19 @@ int main(void)
 	       "-o ProxyCommand='/usr/libexec/srt/srt-connect --proxy 127.0.0.1:1080 %h %p'",
 	       "GIT_SSH_COMMAND: ssh through the SOCKS5 port, no control master");
 	strv_free(env);
+
+	/* a name the caller's environment holds twice: srt's value is the only one left */
+	env = NULL;
+	ok(strv_push(&env, "HTTP_PROXY=http://evil:1") == 0 && strv_push(&env, "X=1") == 0 &&
+		   strv_push(&env, "HTTP_PROXY=http://evil:2") == 0 &&
+		   strv_push(&env, "HTTP_PROXYX=keep") == 0,
+	   "an environment with HTTP_PROXY twice");
+	ok(env_vector_set(&env, "HTTP_PROXY", "http://localhost:3128") == 0, "set HTTP_PROXY");
+	is_int((int)strv_length(env), 3, "one HTTP_PROXY left, the other names kept");
+	is_str(env[0], "HTTP_PROXY=http://localhost:3128", "srt's value in the first's place");
+	is_str(env[1], "X=1", "X kept");
+	is_str(env[2], "HTTP_PROXYX=keep", "a longer name with the same prefix kept");
+	ok(env[3] == NULL, "terminated");
+	strv_free(env);
 	return tap_exit();
 }

@@ -174,14 +174,28 @@ int env_vector_set(char ***env, const char *name, const char *value)
 	size_t n = strlen(name);
 	char *kv = NULL;
 
+	bool set = false;
+
 	if (asprintf(&kv, "%s=%s", name, value) < 0)
 		return -ENOMEM;
-	for (size_t i = 0; *env && (*env)[i]; i++)
-		if (strncmp((*env)[i], name, n) == 0 && (*env)[i][n] == '=') {
-			free((*env)[i]);
-			(*env)[i] = kv;
-			return 0;
+	/* Every entry of that name goes: an environment may hold a name twice, and which copy a
+	 * program reads differs (getenv() takes the first, some shells the last). */
+	for (size_t i = 0, o = 0; *env; i++) {
+		char *e = (*env)[i];
+
+		if (e && strncmp(e, name, n) == 0 && e[n] == '=') {
+			free(e);
+			if (set)
+				continue;
+			e = kv;
+			set = true;
 		}
+		(*env)[o++] = e;
+		if (!e)
+			break;
+	}
+	if (set)
+		return 0;
 	if (strv_consume(env, kv) < 0) {
 		free(kv);
 		return -ENOMEM;
