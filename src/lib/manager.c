@@ -31,6 +31,8 @@
 #include "srt-build-config.h"
 #include "bwrap-argv.h"
 #include "config.h"
+#include "git-config.h"
+#include "mandatory-names.h"
 #include "file-report.h"
 #include "landlock-abi.h"
 #include "landlock-spec.h"
@@ -393,6 +395,7 @@ struct build {
 	char **missing_denies;	 /* literal deny entries that do not exist: canonical path, and */
 	char **missing_labels;	 /* "denyRead '~/x'" */
 	enum rule_kind *missing_kinds;
+	char **git_configs; /* protected git configuration files whose includes are followed */
 	srt_error **reterr;
 };
 
@@ -672,6 +675,283 @@ static int glob_hit_add(struct build *b, const struct path_rule *pr, const struc
 	return plan_add(&b->plan, path, pr->kind, t, pr->what);
 }
 
+/* A git directory's "config" or "config.worktree", as the mandatory scan reports them. */
+static bool is_git_config_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return strcmp(base, MANDATORY_GIT_CONFIG) == 0 || strcmp(base, "config.worktree") == 0;
+}
+
+/* Reads a configuration file for its includes: 0 with *ret (NUL-terminated, caller frees),
+ * 1 when there is nothing git could read as a file (missing, unreadable by this user, not a
+ * regular file: a FIFO is never opened for reading), -EFBIG above GIT_CONFIG_MAX_SIZE. */
+static int git_config_read(const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct buf b = BUF_INIT;
+	char chunk[8192];
+	struct stat st;
+
+	*ret = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ELOOP ||
+				       errno == ENXIO
+			       ? 1
+			       : -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return 1;
+	for (;;) {
+		ssize_t k = read(fd, chunk, sizeof(chunk));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int e = -errno;
+			buf_free(&b);
+			return e;
+		}
+		if (k == 0)
+			break;
+		if (b.len + (size_t)k > GIT_CONFIG_MAX_SIZE) {
+			buf_free(&b);
+			return -EFBIG;
+		}
+		if (buf_append(&b, chunk, (size_t)k) < 0) {
+			buf_free(&b);
+			return -ENOMEM;
+		}
+	}
+	*ret_len = b.len;
+	*ret = b.len ? buf_steal(&b) : strdup("");
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* Every symbolic link on the way to `path` (not normalised) must sit in a directory the command
+ * cannot write: it could otherwise point the link, and so the include, somewhere else. */
+static int git_include_check_links(struct build *b, const char *path, const char *config)
+{
+	_cleanup_free_ char *cur = strdup(path);
+	char *slash;
+
+	if (!cur)
+		return -ENOMEM;
+	for (slash = strchr(cur + 1, '/');; slash = strchr(slash + 1, '/')) {
+		struct stat st;
+		char *parent_end;
+
+		if (slash)
+			*slash = '\0';
+		if (lstat(cur, &st) < 0) {
+			if (errno != ENOENT && errno != ENOTDIR && errno != EACCES)
+				return srt_error_set(b->reterr, SRT_E_SYSTEM, errno,
+						     "cannot look at '%s': %s", cur,
+						     strerror(errno));
+			return 0; /* the rest does not exist */
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char resolved[PATH_MAX];
+
+			parent_end = strrchr(cur, '/');
+			*parent_end = '\0';
+			if (!realpath(parent_end == cur ? "/" : cur, resolved))
+				return srt_error_set(b->reterr, SRT_E_SYSTEM, errno,
+						     "cannot resolve '%s': %s", cur, strerror(errno));
+			*parent_end = '/';
+			if (plan_access(&b->plan, resolved) == ACCESS_RW)
+				return srt_error_set(
+					b->reterr, SRT_E_UNSUPPORTED, ELOOP,
+					"'%s' (on the way to '%s', which the git configuration '%s' "
+					"includes) is a symbolic link in a writable directory: the "
+					"command could point it, and so the include, elsewhere. "
+					"Refusing to run. Hint: replace the link by what it points to, "
+					"or keep its directory out of allowWrite",
+					cur, path, config);
+		}
+		if (!slash)
+			return 0;
+		*slash = '/';
+	}
+}
+
+/* A path with a "." or ".." component. */
+static bool has_dot_component(const char *p)
+{
+	for (const char *c = p; (c = strchr(c, '/')); c++)
+		if ((c[1] == '.' && (c[2] == '/' || c[2] == '\0')) ||
+		    (c[1] == '.' && c[2] == '.' && (c[3] == '/' || c[3] == '\0')))
+			return true;
+	return false;
+}
+
+#define WHY_GIT_INCLUDE "mandatory (included by a git configuration)"
+
+/* One include target `path` (absolute, as git will open it) of the configuration `config`:
+ * never writable. Existing: a deny-write rule (and, a regular file, its own includes are
+ * followed: pushed to *next). Missing: a placeholder where it could be created. */
+static int git_include_protect(struct build *b, struct scan_ctx *sc, const char *path,
+			       const char *config, char ***next)
+{
+	_cleanup_free_ char *canon = NULL;
+	enum node_type t;
+	int r;
+
+	if (under_virtual_fs(path))
+		return 0; /* /dev and /proc inside are fresh instances, not the host's */
+	r = git_include_check_links(b, path, config);
+	if (r < 0)
+		return r;
+	r = path_canonical(path, &canon, &t);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		mlog(b->m, SRT_LOG_DEBUG, "git include '%s' of '%s': cannot resolve (%s), skipped",
+		     path, config, strerror(-r));
+		return 0; /* not reachable by this user, so not by git as this user */
+	}
+	if (under_virtual_fs(canon))
+		return 0;
+	if (t != NODE_MISSING) {
+		mlog(b->m, SRT_LOG_DEBUG, "git include %s (from %s)", canon, config);
+		r = scan_add(sc, canon, t, NODE_OTHER, WHY_GIT_INCLUDE);
+		if (r >= 0 && t == NODE_OTHER && !strv_contains(*next, canon))
+			r = strv_push(next, canon);
+		return r;
+	}
+	if (has_dot_component(canon)) {
+		/* ".." after a directory the command could create (as a link to anywhere): the
+		 * target cannot be pinned down. Only a problem where it can be created. */
+		if (plan_access(&b->plan, canon) != ACCESS_RW)
+			return 0;
+		return srt_error_set(b->reterr, SRT_E_UNSUPPORTED, EINVAL,
+				     "the git configuration '%s' includes '%s', which goes through "
+				     "a directory that does not exist and '.' or '..' in a write "
+				     "root: the command could decide where it points. Refusing to "
+				     "run. Hint: give the include an absolute path without '..'",
+				     config, path);
+	}
+	mlog(b->m, SRT_LOG_DEBUG, "git include %s (from %s) does not exist", canon, config);
+	sc->want_missing = true;
+	return scan_add(sc, canon, NODE_MISSING, NODE_OTHER, WHY_GIT_INCLUDE);
+}
+
+/* The include paths of one configuration file, resolved as git does (git-config.h), relative
+ * ones against the path git opens it by and, when that is a link, against its target too. */
+static int git_config_targets(struct build *b, const char *config, const char *canon,
+			      char **raws, char ***ret)
+{
+	for (size_t i = 0; raws && raws[i]; i++) {
+		const char *bases[2] = {config, canon && strcmp(canon, config) != 0 ? canon : NULL};
+		for (size_t k = 0; k < 2; k++) {
+			_cleanup_free_ char *p = NULL, *user = NULL;
+			const char *rest = NULL;
+			int r;
+
+			if (!bases[k])
+				continue;
+			r = git_config_include_resolve(raws[i], b->home, bases[k], &p);
+			if (r == -EOPNOTSUPP && git_config_split_user(raws[i], &user, &rest) == 0) {
+				struct passwd pw, *res = NULL;
+				char pbuf[4096];
+
+				if (getpwnam_r(user, &pw, pbuf, sizeof(pbuf), &res) != 0 || !res ||
+				    !pw.pw_dir || pw.pw_dir[0] != '/')
+					continue; /* git fails to expand it too */
+				r = asprintf(&p, "%s%s", pw.pw_dir, rest) < 0 ? -ENOMEM : 0;
+			}
+			if (r == -ENOMEM)
+				return r;
+			if (r < 0)
+				continue; /* git cannot expand it either ("~/" without a home) */
+			if (!strv_contains(*ret, p) && (r = strv_push(ret, p)) < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Follows the includes of every protected git configuration (b->git_configs and git's
+ * per-user and system files), level by level, as deep as git does: every target is protected
+ * (git_include_protect()). A configuration srt cannot read whole or parse as git does, or an
+ * include chain deeper than git's limit, refuses the run: srt would not know what to protect. */
+static int protect_git_includes(struct build *b, struct scan_ctx *sc)
+{
+	_cleanup_strv_free_ char **level = strv_copy(b->git_configs), **seen = NULL;
+	int r = 0;
+
+	if (b->git_configs && !level)
+		return -ENOMEM;
+	for (unsigned depth = 0; level; depth++) {
+		_cleanup_strv_free_ char **next = NULL;
+
+		for (size_t i = 0; level[i]; i++) {
+			_cleanup_free_ char *canon = NULL, *data = NULL;
+			_cleanup_strv_free_ char **raws = NULL, **targets = NULL;
+			char resolved[PATH_MAX];
+			unsigned line = 0;
+			size_t len = 0;
+
+			if (!realpath(level[i], resolved))
+				continue; /* missing (or a placeholder's parent): no includes */
+			if (strv_contains(seen, resolved))
+				continue; /* read already (a cycle, or two names of one file) */
+			if ((r = strv_push(&seen, resolved)) < 0)
+				return r;
+			canon = strdup(resolved);
+			if (!canon)
+				return -ENOMEM;
+			r = git_config_read(canon, &data, &len);
+			if (r == -EFBIG)
+				return srt_error_set(
+					b->reterr, SRT_E_UNSUPPORTED, EFBIG,
+					"the git configuration '%s' is larger than %d bytes: srt "
+					"cannot check which files it includes (and must protect "
+					"them). Refusing to run",
+					level[i], GIT_CONFIG_MAX_SIZE);
+			if (r < 0)
+				return srt_error_set(b->reterr, SRT_E_SYSTEM, r,
+						     "cannot read the git configuration '%s': %s",
+						     level[i], strerror(-r));
+			if (r > 0)
+				continue;
+			r = git_config_includes(data, len, &raws, &line);
+			if (r == -ENOMEM)
+				return r;
+			if (r == -EINVAL)
+				return srt_error_set(
+					b->reterr, SRT_E_CONFIG, EINVAL,
+					"the git configuration '%s' has a syntax error on line %u "
+					"(git refuses it too: \"bad config line\"); srt cannot tell "
+					"which files it includes. Refusing to run",
+					level[i], line);
+			if (r < 0)
+				return srt_error_set(b->reterr, SRT_E_UNSUPPORTED, -r,
+						     "the git configuration '%s' has more than %d "
+						     "include directives; refusing to run",
+						     level[i], GIT_CONFIG_MAX_INCLUDES);
+			if (!raws)
+				continue;
+			if (depth >= GIT_CONFIG_MAX_DEPTH)
+				return srt_error_set(
+					b->reterr, SRT_E_UNSUPPORTED, ELOOP,
+					"the git configuration '%s' includes files more than %d levels "
+					"deep (git's own limit); refusing to run",
+					level[i], GIT_CONFIG_MAX_DEPTH);
+			r = git_config_targets(b, level[i], canon, raws, &targets);
+			for (size_t k = 0; r >= 0 && targets && targets[k]; k++)
+				r = git_include_protect(b, sc, targets[k], level[i], &next);
+			if (r < 0)
+				return r;
+		}
+		strv_free(level);
+		level = TAKE_PTR(next);
+	}
+	return 0;
+}
+
 /* One fs_scan() of `scan_roots` (mandatory denies) and, with `globs`, of the glob entries;
  * the glob matches become rules first, then the mandatory paths (whose handling depends on
  * what is writable). A mandatory path takes the word of the innermost of `all_roots` that
@@ -755,6 +1035,9 @@ static int scan_and_add(struct build *b, struct scan_ctx *sc, char **scan_roots,
 				owner = all_roots[k];
 		sc->want_missing = owner && strv_contains(user_roots, owner);
 		r = scan_add(sc, h->path, h->type, h->want, fs_scan_hit_why(h));
+		if (r >= 0 && h->type == NODE_OTHER && is_git_config_name(h->path) &&
+		    !strv_contains(b->git_configs, h->path))
+			r = strv_push(&b->git_configs, h->path);
 	}
 	if (r >= 0)
 		mlog(b->m, SRT_LOG_DEBUG,
@@ -914,6 +1197,42 @@ static int warn_future_matches(struct build *b, char **roots)
 	return 0;
 }
 
+/* git's own configuration files outside repositories, for protect_git_includes(). */
+static int add_git_configs(struct build *b, struct scan_ctx *sc)
+{
+	const char *env[] = {"GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM"};
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	int r = 0;
+
+	if (b->home) {
+		_cleanup_free_ char *a = path_join(b->home, ".gitconfig");
+		_cleanup_free_ char *c = path_join(b->home, ".config/git/config");
+		_cleanup_free_ char *x = xdg && xdg[0] == '/' ? path_join(xdg, "git/config") : NULL;
+
+		if (!a || !c || (xdg && xdg[0] == '/' && !x))
+			return -ENOMEM;
+		r = strv_push(&b->git_configs, a);
+		if (r >= 0)
+			r = strv_push(&b->git_configs, c);
+		if (r >= 0 && x)
+			r = strv_push(&b->git_configs, x);
+	}
+	if (r >= 0)
+		r = strv_push(&b->git_configs, "/etc/gitconfig");
+	for (size_t i = 0; i < ELEMENTSOF(env) && r >= 0; i++) {
+		const char *v = getenv(env[i]);
+		_cleanup_free_ char *abs = NULL;
+
+		if (!v || !v[0] || path_absolute(v, b->home, b->cwd, &abs) < 0 ||
+		    under_virtual_fs(abs))
+			continue;
+		r = protect_named_file(b, sc, abs, "mandatory (git configuration named by $GIT_CONFIG_*)");
+		if (r >= 0)
+			r = strv_push(&b->git_configs, abs);
+	}
+	return r;
+}
+
 static int build_plan(struct build *b)
 {
 	const struct srt_settings *s = b->fs ? b->fs : b->m->s;
@@ -1008,6 +1327,18 @@ static int build_plan(struct build *b)
 		if (r < 0)
 			goto out;
 	}
+
+	/* What those configurations include (and the repositories' ones the scan found): an
+	 * included file is configuration too (docs/threat-model.md, "Configuration"). git's
+	 * per-user files are read whether or not the home directory is writable: an include of
+	 * ~/.gitconfig may name a file in a write root. The files named by GIT_CONFIG_GLOBAL and
+	 * GIT_CONFIG_SYSTEM as srt sees them (the host's git then runs with the same
+	 * environment) are protected like ~/.gitconfig. */
+	r = add_git_configs(b, &sc);
+	if (r >= 0)
+		r = protect_git_includes(b, &sc);
+	if (r < 0)
+		goto out;
 
 	/* Protected paths that do not exist but could be created: give them a mount point. */
 	for (size_t i = 0; i < sc.n_miss; i++) {
@@ -2476,6 +2807,7 @@ out:
 	free(b.globs);
 	strv_free(b.missing_denies);
 	strv_free(b.missing_labels);
+	strv_free(b.git_configs);
 	free(b.missing_kinds);
 	placeholders_close(b.ph);
 	return r;

@@ -11,8 +11,9 @@
 #  - `.git/info/attributes` naming a filter driver (documented: allowed; drivers come only
 #    from the protected configuration, so nothing runs);
 #  - `~/.config/git/config` and `~/.gitconfig` with the home directory writable;
-#  - `[include] path` in the protected config naming a writable file (documented open item,
-#    a TAP TODO).
+#  - `[include]` / `[includeIf]` paths in the protected configuration (and in ~/.gitconfig)
+#    naming files in the write root: existing, nested, missing, relative and `~/`; include
+#    chains too deep and included files too large make srt refuse to run.
 # Checks: each attempt fails, the host's git still uses `.git/hooks` and runs no attacker
 # code, and the placeholder is gone after the run (also after srt was SIGKILLed).
 . "$(dirname "$0")/libescape.sh"
@@ -101,16 +102,62 @@ failed "$(res xdgmv)" "renaming ~/.config away (the parent of the protected file
 failed "$(res gitconfig)" "writing ~/.gitconfig with the home directory writable"
 is "$(host_snapshot "$HOME")" "$home_before" "the home directory is unchanged on the host (placeholders removed)"
 
-# [include] path in the protected config naming a file in the write root: git reads it as
-# configuration. Open (docs/threat-model.md, "Configuration"): include targets are not
-# protected yet. Reported as a known escape (TAP TODO) until they are.
+# Includes: a protected configuration's `[include] path` / `[includeIf "..."] path` names a
+# file that git reads as configuration; each target is protected too (recursively), existing
+# or not (placeholder), wherever it is named from (docs/threat-model.md, "Configuration").
 cd "$P" || exit 1
-git -C "$P" config include.path ../inc.cfg
+HOOKS_CFG=$(printf '[core]\n\thooksPath = %s/hooks\n' "$EVIL")
 : >"$P/inc.cfg"
-inside "$S" 'echo inc=$(printf "[core]\n\thooksPath = '"$EVIL"'/hooks\n" >>inc.cfg && echo OK || echo FAIL)'
-[ "$(res inc)" != OK ]
-known_escape $? "appending core.hooksPath to the file named by [include] path" "include targets are not protected (threat-model.md, Configuration)"
-git -C "$P" config --unset include.path
+git -C "$P" config include.path ../inc.cfg                      # relative to .git/
+printf '[include]\n\tpath = nested.cfg\n' >"$P/incif.cfg"        # nested, relative to itself
+: >"$P/nested.cfg"
+git -C "$P" config "includeIf.gitdir:$P/.git.path" "$P/incif.cfg" # includeIf, absolute
+git -C "$P" config --add "includeIf.onbranch:main.path" "$P/later.cfg"    # missing file
+git -C "$P" config --add "includeIf.onbranch:x.path" "$P/newdir/later.cfg" # missing dir too
+printf '[include]\n\tpath = ~/../proj/home-inc.cfg\n' >"$HOME/.gitconfig" # ~/ expansion
+: >"$P/home-inc.cfg"
+proj_before=$(ls -a "$P")
+inside "$S" 'cd '"$P"'
+for f in inc incif nested home-inc; do
+	echo $f=$(printf "%s\n" "'"$HOOKS_CFG"'" >>$f.cfg 2>/dev/null && echo OK || echo FAIL)
+done
+echo later=$(printf "%s\n" "'"$HOOKS_CFG"'" >later.cfg 2>/dev/null && echo OK || echo FAIL)
+echo laterrm=$($Q unlink later.cfg)
+echo newdir=$(mkdir -p newdir 2>/dev/null; printf "%s\n" "'"$HOOKS_CFG"'" >newdir/later.cfg 2>/dev/null && echo OK || echo FAIL)
+echo mvinc=$($Q rename inc.cfg inc-old.cfg)
+echo commit=$(echo four >>f && git commit -qam four && echo OK)'
+is "$(res inc)" FAIL "appending core.hooksPath to the file named by [include] path (relative to .git/) fails"
+is "$(res incif)" FAIL "... to the file named by [includeIf \"gitdir:...\"] path fails"
+is "$(res nested)" FAIL "... to a file included by an included file (nested) fails"
+is "$(res home-inc)" FAIL "... to the file that ~/.gitconfig includes as ~/... fails"
+is "$(res later)" FAIL "an include target that does not exist yet cannot be created"
+failed "$(res laterrm)" "its placeholder cannot be removed"
+is "$(res newdir)" FAIL "an include target whose directory does not exist yet cannot be created"
+failed "$(res mvinc)" "an include target cannot be renamed away"
+is "$(res commit)" OK "git commit still works inside with the includes"
+is "$(ls -a "$P")" "$proj_before" "the placeholders of the missing include targets are gone after the run"
+git -C "$P" commit -qam five --allow-empty
+ok $? "a commit on the host works"
 [ ! -e "$T/PWNED" ]
 ok $? "nothing ran on the host"
+is "$(git -C "$P" config --get core.hooksPath)" "" "no core.hooksPath on the host"
+
+# An include chain deeper than git's limit (10), and an included file larger than 1 MiB: srt
+# cannot be sure what to protect, so it refuses to run (and the command does not run).
+for i in $(seq 1 11); do printf '[include]\n\tpath = deep%d.cfg\n' $((i + 1)) >"$P/deep$i.cfg"; done
+git config -f "$P/.git/config" --add include.path ../deep1.cfg
+srt_run -s "$S" -- sh -c 'echo ran'
+ok "$([ "$RC" -ne 0 ] && [ -z "$OUT" ] && echo 0 || echo 1)" "an include chain deeper than 10: refused, the command does not run"
+like "$ERR" "levels deep" "... with a message saying why"
+rm -f "$P"/deep*.cfg
+git config -f "$P/.git/config" --unset include.path ../deep1.cfg
+{ printf '[core]\n'; head -c 1100000 /dev/zero | tr '\0' '#'; echo; } >"$P/big.cfg"
+git config -f "$P/.git/config" --add include.path ../big.cfg
+srt_run -s "$S" -- sh -c 'echo ran'
+ok "$([ "$RC" -ne 0 ] && [ -z "$OUT" ] && echo 0 || echo 1)" "an included file larger than 1 MiB: refused, the command does not run"
+like "$ERR" "larger than" "... with a message saying why"
+git config -f "$P/.git/config" --unset include.path ../big.cfg
+srt_run -s "$S" -- sh -c 'echo ran'
+is "$OUT" ran "with those includes gone, the command runs again"
+rm -f "$HOME/.gitconfig"
 done_testing
