@@ -204,7 +204,8 @@ int git_config_includes(const char *data, size_t len, char ***ret, unsigned *ret
 	struct reader r = {.d = (const unsigned char *)data, .len = len, .line = 1};
 	_cleanup_(strv_freep) char **out = NULL;
 	struct sbuf section = {0}, key = {0}, value = {0};
-	bool comment = false, in_include = false;
+	bool comment = false, in_include = false, bad_header = false;
+	unsigned bad_line = 0;
 	size_t n_out = 0;
 	int c, e = 0;
 
@@ -219,6 +220,21 @@ int git_config_includes(const char *data, size_t len, char ***ret, unsigned *ret
 		r.pos = 3;
 
 	for (;;) {
+		if (e == -EINVAL) {
+			/* git stops here ("bad config line"); srt goes on at the next line to find
+			 * every include a later fix of this line could bring back into use. After a
+			 * bad header, the section is unknown: its paths count as includes. */
+			if (!bad_line)
+				bad_line = r.err_line;
+			if (r.err_line == r.line)
+				while (next_char(&r) != '\n')
+					;
+			if (bad_header)
+				in_include = true;
+			e = 0;
+			bad_header = false;
+			comment = false;
+		}
 		c = next_char(&r);
 		if (c == '\n') {
 			if (r.eof)
@@ -233,7 +249,18 @@ int git_config_includes(const char *data, size_t len, char ***ret, unsigned *ret
 			continue;
 		}
 		if (c == '[') {
+			size_t hpos = r.pos;
+			unsigned hline = r.line;
+
 			e = read_header(&r, &section);
+			if (e == -EINVAL) {
+				/* go on right after the '[' line, not where the error showed */
+				bad_header = true;
+				r.pos = hpos;
+				r.line = r.err_line = hline;
+				r.eof = false;
+				continue;
+			}
 			if (e < 0)
 				break;
 			in_include = is_include_section(section.s);
@@ -241,7 +268,7 @@ int git_config_includes(const char *data, size_t len, char ***ret, unsigned *ret
 		}
 		if (!g_alpha(c)) {
 			e = -EINVAL;
-			break;
+			continue;
 		}
 		/* name [= value] */
 		key.n = 0;
@@ -262,9 +289,11 @@ int git_config_includes(const char *data, size_t len, char ***ret, unsigned *ret
 			continue; /* "name" alone: boolean true, no path */
 		if (c != '=') {
 			e = -EINVAL;
-			break;
+			continue;
 		}
 		e = read_value(&r, &value);
+		if (e == -EINVAL)
+			continue;
 		if (e < 0)
 			break;
 		if (!in_include || strcmp(key.s, "path") != 0 || !value.s[0])
@@ -281,11 +310,10 @@ int git_config_includes(const char *data, size_t len, char ***ret, unsigned *ret
 	free(section.s);
 	free(key.s);
 	free(value.s);
-	if (e < 0) {
-		if (e == -EINVAL && ret_line)
-			*ret_line = r.err_line;
+	if (e < 0)
 		return e;
-	}
+	if (ret_line)
+		*ret_line = bad_line;
 	*ret = TAKE_PTR(out);
 	return 0;
 }

@@ -18,8 +18,10 @@
  * variables allowed on the rest of the header's line; names of letters, digits and '-';
  * "name" alone (boolean true, no path) or "name = value"; values with quotes, the escapes \" \\
  * \n \t \b, a backslash-newline continuation, leading and trailing blanks dropped outside
- * quotes. Anything git rejects ("bad config line") is -EINVAL here too, with its line: git
- * would die on such a file, and srt refuses rather than guess what it would have included.
+ * quotes. A line git rejects ("bad config line": git then refuses the whole file) is reported
+ * with its number, and the reading goes on at the next line, so that every include a later
+ * fix of that line could bring back into use is found; after a bad section header the
+ * section is unknown and its "path" variables count as includes.
  *
  * Limits: GIT_CONFIG_MAX_SIZE bytes per file (-EFBIG above: the caller refuses to run),
  * GIT_CONFIG_MAX_INCLUDES include directives per file (-E2BIG above).
@@ -36,8 +38,9 @@
 /* The include paths of a configuration file's content, in file order, each as the raw value
  * (a C string: git cuts it at a NUL byte). Empty values are left out (git includes nothing
  * useful with them). Returns 0 with *ret a NULL-terminated vector (NULL when there is none;
- * caller frees with strv_free()), -EINVAL for a file git refuses (*ret_line: its 1-based
- * line), -EFBIG above GIT_CONFIG_MAX_SIZE, -E2BIG above GIT_CONFIG_MAX_INCLUDES, -ENOMEM. */
+ * caller frees with strv_free()) and *ret_line 0, or the 1-based number of the first line git
+ * rejects (the includes are then those of every other line); -EFBIG above
+ * GIT_CONFIG_MAX_SIZE, -E2BIG above GIT_CONFIG_MAX_INCLUDES, -ENOMEM. */
 int git_config_includes(const char *data, size_t len, char ***ret, unsigned *ret_line);
 
 /* Where git looks for an include path `raw` found in the configuration file `config_path`

@@ -730,51 +730,29 @@ static int git_config_read(const char *path, char **ret, size_t *ret_len)
 	return *ret ? 0 : -ENOMEM;
 }
 
-/* Every symbolic link on the way to `path` (not normalised) must sit in a directory the command
- * cannot write: it could otherwise point the link, and so the include, somewhere else. */
-static int git_include_check_links(struct build *b, const char *path, const char *config)
+/* Every symbolic link on the way to an include target (followed to the end, dangling ones
+ * too) must sit in a directory the command cannot write: it could otherwise point the link,
+ * and so the include, somewhere else. */
+struct include_link_ctx {
+	struct build *b;
+	const char *path, *config;
+	bool refused;
+};
+
+static int git_include_on_link(void *ud, const char *dir, const char *link)
 {
-	_cleanup_free_ char *cur = strdup(path);
-	char *slash;
+	struct include_link_ctx *c = ud;
 
-	if (!cur)
-		return -ENOMEM;
-	for (slash = strchr(cur + 1, '/');; slash = strchr(slash + 1, '/')) {
-		struct stat st;
-		char *parent_end;
-
-		if (slash)
-			*slash = '\0';
-		if (lstat(cur, &st) < 0) {
-			if (errno != ENOENT && errno != ENOTDIR && errno != EACCES)
-				return srt_error_set(b->reterr, SRT_E_SYSTEM, errno,
-						     "cannot look at '%s': %s", cur,
-						     strerror(errno));
-			return 0; /* the rest does not exist */
-		}
-		if (S_ISLNK(st.st_mode)) {
-			char resolved[PATH_MAX];
-
-			parent_end = strrchr(cur, '/');
-			*parent_end = '\0';
-			if (!realpath(parent_end == cur ? "/" : cur, resolved))
-				return srt_error_set(b->reterr, SRT_E_SYSTEM, errno,
-						     "cannot resolve '%s': %s", cur, strerror(errno));
-			*parent_end = '/';
-			if (plan_access(&b->plan, resolved) == ACCESS_RW)
-				return srt_error_set(
-					b->reterr, SRT_E_UNSUPPORTED, ELOOP,
-					"'%s' (on the way to '%s', which the git configuration '%s' "
-					"includes) is a symbolic link in a writable directory: the "
-					"command could point it, and so the include, elsewhere. "
-					"Refusing to run. Hint: replace the link by what it points to, "
-					"or keep its directory out of allowWrite",
-					cur, path, config);
-		}
-		if (!slash)
-			return 0;
-		*slash = '/';
-	}
+	if (plan_access(&c->b->plan, dir) != ACCESS_RW)
+		return 0;
+	c->refused = true;
+	return srt_error_set(c->b->reterr, SRT_E_UNSUPPORTED, ELOOP,
+			     "'%s' (on the way to '%s', which the git configuration '%s' "
+			     "includes) is a symbolic link in a writable directory: the command "
+			     "could point it, and so the include, elsewhere. Refusing to run. "
+			     "Hint: replace the link by what it points to, or keep its directory "
+			     "out of allowWrite",
+			     link, c->path, c->config);
 }
 
 /* A path with a "." or ".." component. */
@@ -795,17 +773,15 @@ static bool has_dot_component(const char *p)
 static int git_include_protect(struct build *b, struct scan_ctx *sc, const char *path,
 			       const char *config, char ***next)
 {
+	struct include_link_ctx lc = {b, path, config, false};
 	_cleanup_free_ char *canon = NULL;
 	enum node_type t;
 	int r;
 
 	if (under_virtual_fs(path))
 		return 0; /* /dev and /proc inside are fresh instances, not the host's */
-	r = git_include_check_links(b, path, config);
-	if (r < 0)
-		return r;
-	r = path_canonical(path, &canon, &t);
-	if (r == -ENOMEM)
+	r = path_canonical_follow(path, git_include_on_link, &lc, &canon, &t);
+	if (r == -ENOMEM || (r < 0 && lc.refused))
 		return r;
 	if (r < 0) {
 		mlog(b->m, SRT_LOG_DEBUG, "git include '%s' of '%s': cannot resolve (%s), skipped",
@@ -920,13 +896,12 @@ static int protect_git_includes(struct build *b, struct scan_ctx *sc)
 			r = git_config_includes(data, len, &raws, &line);
 			if (r == -ENOMEM)
 				return r;
-			if (r == -EINVAL)
-				return srt_error_set(
-					b->reterr, SRT_E_CONFIG, EINVAL,
-					"the git configuration '%s' has a syntax error on line %u "
-					"(git refuses it too: \"bad config line\"); srt cannot tell "
-					"which files it includes. Refusing to run",
-					level[i], line);
+			if (r >= 0 && line)
+				mlog(b->m, SRT_LOG_WARNING,
+				     "the git configuration '%s' has a syntax error on line %u (git "
+				     "refuses the whole file); srt protects the files that its other "
+				     "lines include",
+				     level[i], line);
 			if (r < 0)
 				return srt_error_set(b->reterr, SRT_E_UNSUPPORTED, -r,
 						     "the git configuration '%s' has more than %d "

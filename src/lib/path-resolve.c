@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "shared/cleanup.h"
 #include "shared/fs-util.h"
@@ -90,4 +92,104 @@ int path_canonical(const char *abs, char **ret, enum node_type *ret_type)
 	}
 	*ret_type = NODE_MISSING;
 	return 0;
+}
+
+int path_canonical_follow(const char *abs, int (*on_link)(void *ud, const char *dir,
+							   const char *link),
+			  void *ud, char **ret, enum node_type *ret_type)
+{
+	_cleanup_free_ char *todo = NULL, *done = NULL;
+	unsigned links = 0;
+	const char *p;
+
+	if (!abs || abs[0] != '/')
+		return -EINVAL;
+	todo = strdup(abs);
+	done = strdup(""); /* resolved, link-free prefix; "" is "/" */
+	if (!todo || !done)
+		return -ENOMEM;
+	p = todo;
+	for (;;) {
+		_cleanup_free_ char *comp = NULL, *cand = NULL;
+		struct stat st;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		if (!*p) {
+			char *c = strdup(done[0] ? done : "/");
+			if (!c)
+				return -ENOMEM;
+			if (stat(c, &st) < 0) {
+				int e = -errno;
+				free(c);
+				return e;
+			}
+			*ret_type = S_ISDIR(st.st_mode) ? NODE_DIR : NODE_OTHER;
+			*ret = c;
+			return 0;
+		}
+		n = strcspn(p, "/");
+		comp = strndup(p, n);
+		if (!comp)
+			return -ENOMEM;
+		p += n;
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			char *s = strrchr(done, '/'); /* done has no links: ".." is lexical here */
+			if (s)
+				*s = '\0';
+			continue;
+		}
+		if (asprintf(&cand, "%s/%s", done, comp) < 0)
+			return -ENOMEM;
+		if (lstat(cand, &st) < 0) {
+			char *c;
+			if (errno != ENOENT && errno != ENOTDIR)
+				return -errno;
+			/* the first missing component: the rest as it is */
+			if (asprintf(&c, "%s%s", cand, p) < 0)
+				return -ENOMEM;
+			*ret = c;
+			*ret_type = NODE_MISSING;
+			return 0;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t k;
+			char *nt;
+
+			if (++links > PATH_RESOLVE_MAX_LINKS)
+				return -ELOOP;
+			if (on_link) {
+				int r = on_link(ud, done[0] ? done : "/", cand);
+				if (r < 0)
+					return r;
+			}
+			k = readlink(cand, target, sizeof(target) - 1);
+			if (k < 0)
+				return -errno;
+			target[k] = '\0';
+			if (asprintf(&nt, "%s%s", target, p) < 0)
+				return -ENOMEM;
+			free(todo);
+			todo = nt;
+			p = todo;
+			if (target[0] == '/')
+				done[0] = '\0';
+			continue;
+		}
+		if (*p && !S_ISDIR(st.st_mode)) {
+			/* a file with more components after it: missing for good (ENOTDIR) */
+			char *c;
+			if (asprintf(&c, "%s%s", cand, p) < 0)
+				return -ENOMEM;
+			*ret = c;
+			*ret_type = NODE_MISSING;
+			return 0;
+		}
+		free(done);
+		done = TAKE_PTR(cand);
+	}
 }

@@ -12,3 +12,14 @@ int path_absolute(const char *raw, const char *home, const char *cwd, char **ret
 /* Resolves symlinks in the longest existing prefix of an absolute path (realpath) and appends
  * the rest; reports the type of the final path (NODE_MISSING if it does not exist). */
 int path_canonical(const char *abs, char **ret, enum node_type *ret_type);
+
+/* Like path_canonical(), but every symbolic link is followed, dangling ones too: the path the
+ * kernel would create when something writes `abs` (a link to a missing file leads to that
+ * file, not to the link). The part from the first missing component on is appended as it is
+ * (it may hold "." or ".."). At most PATH_RESOLVE_MAX_LINKS links: -ELOOP above. `on_link`
+ * (may be NULL) is told every link on the way, with its directory (canonical, "/" at the
+ * top); a negative return stops the walk with that value. */
+#define PATH_RESOLVE_MAX_LINKS 40
+int path_canonical_follow(const char *abs, int (*on_link)(void *ud, const char *dir,
+							   const char *link),
+			  void *ud, char **ret, enum node_type *ret_type);

@@ -142,6 +142,27 @@ ok $? "a commit on the host works"
 ok $? "nothing ran on the host"
 is "$(git -C "$P" config --get core.hooksPath)" "" "no core.hooksPath on the host"
 
+# Symbolic links: a dangling link outside the write roots naming a missing file inside leads
+# git there, so that file is held too; a link inside a write root could be re-pointed, so srt
+# refuses to run.
+mkdir -p "$T/ro"
+ln -sfn "$P/via-link.cfg" "$T/ro/link.cfg"
+git -C "$P" config --add include.path "$T/ro/link.cfg"
+inside "$S" 'cd '"$P"'
+echo vialink=$(printf "%s\n" "'"$HOOKS_CFG"'" >via-link.cfg 2>/dev/null && echo OK || echo FAIL)'
+is "$(res vialink)" FAIL "a missing file named by a dangling link that is included cannot be created"
+[ ! -e "$P/via-link.cfg" ]
+ok $? "... and its placeholder is gone after the run"
+git -C "$P" config --unset include.path "$T/ro/link.cfg"
+: >"$T/ro/real.cfg"
+ln -sfn "$T/ro/real.cfg" "$P/lnk.cfg"
+git -C "$P" config --add include.path ../lnk.cfg
+srt_run -s "$S" -- sh -c 'echo ran'
+ok "$([ "$RC" -ne 0 ] && [ -z "$OUT" ] && echo 0 || echo 1)" "an include target that is a symbolic link in the write root: refused, the command does not run"
+like "$ERR" "symbolic link in a writable directory" "... with a message saying why"
+git -C "$P" config --unset include.path ../lnk.cfg
+rm -f "$P/lnk.cfg"
+
 # An include chain deeper than git's limit (10), and an included file larger than 1 MiB: srt
 # cannot be sure what to protect, so it refuses to run (and the command does not run).
 for i in $(seq 1 11); do printf '[include]\n\tpath = deep%d.cfg\n' $((i + 1)) >"$P/deep$i.cfg"; done
@@ -159,5 +180,19 @@ like "$ERR" "larger than" "... with a message saying why"
 git config -f "$P/.git/config" --unset include.path ../big.cfg
 srt_run -s "$S" -- sh -c 'echo ran'
 is "$OUT" ran "with those includes gone, the command runs again"
+
+# A line git rejects: git refuses the whole file until the user fixes it; srt warns and still
+# protects what the other lines include, so the fix brings back no writable include.
+printf '[core]\n\tbad line here\n[include]\n\tpath = after-bad.cfg\n' >"$P/broken.cfg"
+: >"$P/after-bad.cfg"
+git config -f "$P/.git/config" --add include.path ../broken.cfg
+inside "$S" 'cd '"$P"'
+echo afterbad=$(printf "%s\n" "'"$HOOKS_CFG"'" >>after-bad.cfg 2>/dev/null && echo OK || echo FAIL)'
+is "$(res afterbad)" FAIL "an include after a line git rejects is protected too"
+like "$ERR" "syntax error on line 2" "... and srt warns about that line"
+rm -f "$P/broken.cfg"
+git config -f "$P/.git/config" --unset include.path ../broken.cfg
+[ ! -e "$T/PWNED" ]
+ok $? "nothing ran on the host"
 rm -f "$HOME/.gitconfig"
 done_testing

@@ -10,7 +10,8 @@
 #include "shared/strv.h"
 #include "tap.h"
 
-/* The includes of data joined with '|', or "E<errno>@<line>" on error. */
+/* The includes of data joined with '|', after "L<line>:" when git rejects a line; "E<errno>"
+ * on error. */
 static char *incs(const char *data, size_t len)
 {
 	char **v = NULL, *s = NULL;
@@ -20,10 +21,12 @@ static char *incs(const char *data, size_t len)
 
 	r = git_config_includes(data, len, &v, &line);
 	if (r < 0) {
-		if (asprintf(&s, "E%d@%u", -r, line) < 0)
+		if (asprintf(&s, "E%d", -r) < 0)
 			abort();
 		return s;
 	}
+	if (line)
+		buf_printf(&b, "L%u:", line);
 	for (size_t i = 0; v && v[i]; i++)
 		if ((i && buf_puts(&b, "|") < 0) || buf_puts(&b, v[i]) < 0)
 			abort();
@@ -70,8 +73,8 @@ static void test_sections(void)
 	check("[include]\n  path = a\n\tpath = b\n", "a|b", "indented keys");
 	check("path = top\n[include]\npath = a\n", "a", "variable before any section");
 	check("[include \"a\\\"b]\"]\npath = q\n", "q", "subsection with escaped quote and ]");
-	check("[include \"x\" ]\npath = z\n", "E22@1", "space after subsection: git refuses");
-	check("[core \"a\nb\"]\n", "E22@1", "newline in subsection refused");
+	check("[include \"x\" ]\npath = z\n", "L1:z", "space after subsection: git refuses; the unknown section counts");
+	check("[core \"a\nb\"]\n", "L1:", "newline in subsection refused");
 	check("[include  \t \"sp\"]\npath = sp\n", "sp", "blanks before the subsection");
 	check("[include]\n[core]\npath = nope\n", "", "section ends at the next header");
 	check("[include]\npath = a\n[include]\npath = a\n", "a|a", "repeats kept");
@@ -87,7 +90,7 @@ static void test_values(void)
 	check("[include]\npath = a\\\\b\n", "a\\b", "escaped backslash");
 	check("[include]\npath = a\\\"b\n", "a\"b", "escaped quote");
 	check("[include]\npath = a\\tb\\nc\\bd\n", "a\tb\nc\bd", "\\t \\n \\b");
-	check("[include]\npath = a\\q\n", "E22@2", "unknown escape refused");
+	check("[include]\npath = a\\q\n", "L2:", "unknown escape refused");
 	check("[include]\npath = ab\\\ncd\n", "abcd", "continuation line");
 	check("[include]\npath = ab \\\n  cd\n", "ab   cd", "continuation keeps inner blanks");
 	check("[include]\npath = \"ab\\\ncd\"\n", "abcd", "continuation inside quotes");
@@ -95,8 +98,8 @@ static void test_values(void)
 	check("[include]\npath =   lead and trail   \n", "lead and trail", "blanks trimmed");
 	check("[include]\npath = a\tb\n", "a b", "an inner tab reads as a space");
 	check("[include]\npath = \"  in  \"\n", "  in  ", "blanks kept in quotes");
-	check("[include]\npath = \"open\n", "E22@2", "unterminated quote refused");
-	check("[include]\npath = \"open", "E22@2", "unterminated quote at end of file");
+	check("[include]\npath = \"open\n", "L2:", "unterminated quote refused");
+	check("[include]\npath = \"open", "L2:", "unterminated quote at end of file");
 	check("[include]\npath = end\\", "end", "backslash at end of file");
 	check("[include]\r\npath = crlf\r\n", "crlf", "CRLF lines");
 	check("[include]\npath = a\rb\n", "a b", "a lone CR is a blank");
@@ -110,19 +113,26 @@ static void test_values(void)
 
 static void test_refused(void)
 {
-	check("[include\npath = a\n", "E22@2", "unterminated header (noticed on line 2)");
-	check("[inc lude]\n", "E22@1", "space then no quote in header");
-	check("[inc_lude]\n", "E22@1", "_ in a section name");
-	check("[include]\n1path = a\n", "E22@2", "key starting with a digit");
-	check("[include]\npa_th = a\n", "E22@2", "_ in a key");
-	check("[include]\npath a\n", "E22@2", "missing =");
-	check("[include]\npath # c\n", "E22@2", "comment after a bare key");
-	check("[a]\n\x0bk = 1\n", "E22@2", "vertical tab is not a blank for git");
-	check("[a]\n\x0ck = 1\n", "E22@2", "form feed is not a blank for git");
-	check("[include]\npath = a\n@\n", "E22@3", "stray character, line reported");
+	check("[include\npath = a\n", "L1:a", "unterminated header: reading goes on at line 2");
+	check("[inc lude]\n", "L1:", "space then no quote in header");
+	check("[inc_lude]\n", "L1:", "_ in a section name");
+	check("[include]\n1path = a\n", "L2:", "key starting with a digit");
+	check("[include]\npa_th = a\n", "L2:", "_ in a key");
+	check("[include]\npath a\n", "L2:", "missing =");
+	check("[include]\npath # c\n", "L2:", "comment after a bare key");
+	check("[a]\n\x0bk = 1\n", "L2:", "vertical tab is not a blank for git");
+	check("[a]\n\x0ck = 1\n", "L2:", "form feed is not a blank for git");
+	check("[include]\npath = a\n@\n", "L3:a", "stray character, line reported");
 	check("# c\n; c\n\n   \n[include]  # c\n path = x ; y\n", "x", "comments and blank lines");
-	check_n("[in\0clude]\n", 11, "E22@1", "NUL in a header");
-	check("[include]\npath = ok\n[", "E22@3", "[ at end of file");
+	check_n("[in\0clude]\n", 11, "L1:", "NUL in a header");
+	check("[include]\npath = ok\n[", "L3:ok", "[ at end of file");
+	/* after a line git rejects, the rest is still read for includes */
+	check("[include]\npath = \"open\npath = b\n", "L2:b", "recovery after an open quote");
+	check("[bad header\npath = x\n[core]\npath = y\n", "L1:x",
+	      "after a bad header the section counts as an include, until the next one");
+	check("[include]\n@@@\npath = a\n@\npath = b\n", "L2:a|b", "first bad line reported");
+	check("[core]\nx = \"a\\q [include] path = no\npath = no\n", "L2:",
+	      "the rest of a bad line is skipped, the section stays");
 }
 
 static void test_limits(void)

@@ -93,6 +93,45 @@ int main(void)
 		ok(path_canonical(tmpl, &canon, &t) == 0 && t == NODE_DIR, "dir type");
 		free(canon);
 
+		/* path_canonical_follow(): dangling links are followed to what they name */
+		snprintf(file, sizeof(file), "%s/dangling", tmpl);
+		snprintf(want, sizeof(want), "%s/real/later", tmpl);
+		if (symlink("real/later", file) < 0)
+			ok(0, "symlink");
+		ok(path_canonical_follow(file, NULL, NULL, &canon, &t) == 0, "follow: dangling link");
+		is_str(canon, want, "follow: a dangling link leads to its missing target");
+		is_int(t, NODE_MISSING, "follow: missing");
+		free(canon);
+		snprintf(file, sizeof(file), "%s/dlink", tmpl);
+		if (symlink("real/newdir", file) < 0)
+			ok(0, "symlink");
+		snprintf(file, sizeof(file), "%s/dlink/x", tmpl);
+		snprintf(want, sizeof(want), "%s/real/newdir/x", tmpl);
+		ok(path_canonical_follow(file, NULL, NULL, &canon, &t) == 0 && t == NODE_MISSING,
+		   "follow: through a dangling directory link");
+		is_str(canon, want, "follow: the link's missing directory, then the rest");
+		free(canon);
+		snprintf(file, sizeof(file), "%s/link/../link/f", tmpl);
+		snprintf(want, sizeof(want), "%s/real/f", tmpl);
+		ok(path_canonical_follow(file, NULL, NULL, &canon, &t) == 0 && t == NODE_OTHER,
+		   "follow: existing file through links and ..");
+		is_str(canon, want, "follow: resolved like the kernel");
+		free(canon);
+		snprintf(file, sizeof(file), "%s/real/f/x", tmpl);
+		ok(path_canonical_follow(file, NULL, NULL, &canon, &t) == 0 && t == NODE_MISSING,
+		   "follow: below a file is missing");
+		free(canon);
+		snprintf(file, sizeof(file), "%s/loop", tmpl);
+		if (symlink("loop", file) < 0)
+			ok(0, "symlink");
+		is_int(path_canonical_follow(file, NULL, NULL, &canon, &t), -ELOOP, "follow: a link loop is ELOOP");
+		snprintf(file, sizeof(file), "%s/link/missing/../g", tmpl);
+		snprintf(want, sizeof(want), "%s/real/missing/../g", tmpl);
+		ok(path_canonical_follow(file, NULL, NULL, &canon, &t) == 0 && t == NODE_MISSING,
+		   "follow: .. after a missing directory");
+		is_str(canon, want, "follow: kept as it is after the first missing component");
+		free(canon);
+
 		snprintf(file, sizeof(file), "rm -rf '%s'", tmpl);
 		if (fork() == 0) {
 			execl("/bin/sh", "sh", "-c", file, (char *)NULL);
