@@ -766,6 +766,8 @@ static bool has_dot_component(const char *p)
 }
 
 #define WHY_GIT_INCLUDE "mandatory (included by a git configuration)"
+/* Most configuration files read for includes in one spawn (each by each name it is read by). */
+#define GIT_INCLUDE_MAX_FILES 1024
 
 /* One include target `path` (absolute, as git will open it) of the configuration `config`:
  * never writable. Existing: a deny-write rule (and, a regular file, its own includes are
@@ -793,8 +795,9 @@ static int git_include_protect(struct build *b, struct scan_ctx *sc, const char 
 	if (t != NODE_MISSING) {
 		mlog(b->m, SRT_LOG_DEBUG, "git include %s (from %s)", canon, config);
 		r = scan_add(sc, canon, t, NODE_OTHER, WHY_GIT_INCLUDE);
-		if (r >= 0 && t == NODE_OTHER && !strv_contains(*next, canon))
-			r = strv_push(next, canon);
+		/* read by the name git opens it by: its relative includes are relative to that */
+		if (r >= 0 && t == NODE_OTHER && !strv_contains(*next, path))
+			r = strv_push(next, path);
 		return r;
 	}
 	if (has_dot_component(canon)) {
@@ -851,11 +854,13 @@ static int git_config_targets(struct build *b, const char *config, const char *c
 
 /* Follows the includes of every protected git configuration (b->git_configs and git's
  * per-user and system files), level by level, as deep as git does: every target is protected
- * (git_include_protect()). A configuration srt cannot read whole or parse as git does, or an
- * include chain deeper than git's limit, refuses the run: srt would not know what to protect. */
+ * (git_include_protect()). A configuration larger than GIT_CONFIG_MAX_SIZE or with more than
+ * GIT_CONFIG_MAX_INCLUDES includes, more than GIT_INCLUDE_MAX_FILES files, or an include
+ * chain deeper than git's limit refuses the run: srt would not know what to protect. */
 static int protect_git_includes(struct build *b, struct scan_ctx *sc)
 {
 	_cleanup_strv_free_ char **level = strv_copy(b->git_configs), **seen = NULL;
+	unsigned n_read = 0;
 	int r = 0;
 
 	if (b->git_configs && !level)
@@ -870,12 +875,20 @@ static int protect_git_includes(struct build *b, struct scan_ctx *sc)
 			unsigned line = 0;
 			size_t len = 0;
 
+			/* The includes of a file depend on its content and on the name it is read
+			 * by (relative paths): one reading per name. A cycle repeats names. */
+			if (strv_contains(seen, level[i]))
+				continue;
+			if (++n_read > GIT_INCLUDE_MAX_FILES)
+				return srt_error_set(
+					b->reterr, SRT_E_UNSUPPORTED, E2BIG,
+					"the git configurations include more than %d files (at '%s'); "
+					"refusing to run",
+					GIT_INCLUDE_MAX_FILES, level[i]);
+			if ((r = strv_push(&seen, level[i])) < 0)
+				return r;
 			if (!realpath(level[i], resolved))
 				continue; /* missing (or a placeholder's parent): no includes */
-			if (strv_contains(seen, resolved))
-				continue; /* read already (a cycle, or two names of one file) */
-			if ((r = strv_push(&seen, resolved)) < 0)
-				return r;
 			canon = strdup(resolved);
 			if (!canon)
 				return -ENOMEM;

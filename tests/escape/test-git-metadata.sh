@@ -154,6 +154,17 @@ is "$(res vialink)" FAIL "a missing file named by a dangling link that is includ
 [ ! -e "$P/via-link.cfg" ]
 ok $? "... and its placeholder is gone after the run"
 git -C "$P" config --unset include.path "$T/ro/link.cfg"
+# An included file reached through a link: git resolves its relative includes against the
+# directory of the name it opened (the link's), not of the link's target.
+mkdir -p "$T/ro2/sub"
+printf '[include]\n\tpath = ../proj/relnext.cfg\n' >"$T/ro2/sub/real2.cfg"
+ln -sfn "$T/ro2/sub/real2.cfg" "$T/ro/link2.cfg"
+: >"$P/relnext.cfg"
+git -C "$P" config --add include.path "$T/ro/link2.cfg"
+inside "$S" 'cd '"$P"'
+echo relnext=$(printf "%s\n" "'"$HOOKS_CFG"'" >>relnext.cfg 2>/dev/null && echo OK || echo FAIL)'
+is "$(res relnext)" FAIL "a relative include in a file included through a link is resolved as git does, and protected"
+git -C "$P" config --unset include.path "$T/ro/link2.cfg"
 : >"$T/ro/real.cfg"
 ln -sfn "$T/ro/real.cfg" "$P/lnk.cfg"
 git -C "$P" config --add include.path ../lnk.cfg
