@@ -210,7 +210,10 @@ SRT_PUBLIC int srt_manager_set_connect_helper(srt_manager *m, const char *path);
  * -EINVAL (not absolute or not executable) or -ENOMEM. */
 SRT_PUBLIC int srt_manager_set_exec_helper(srt_manager *m, const char *path);
 
-/* Frees m (NULL is fine). Children already spawned keep running. Returns NULL. */
+/* Frees m (NULL is fine). Children already spawned keep running. Returns NULL.
+ * The reference's reset() is srt_manager_free() followed by srt_manager_new(): a manager holds
+ * all of its state, nothing global outlives it. Its cleanupAfterCommand() is srt_child_wait()
+ * (which removes what the sandbox needed on the host) and srt_child_free(). */
 SRT_PUBLIC srt_manager *srt_manager_free(srt_manager *m);
 
 /* ---- Spawning ---- */
