@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # Second command of the README (and all that .ci/run does): installs what is missing, builds
-# with -Werror under ASan+UBSan, runs every test suite as the current user (unit, integration,
-# fuzz-corpus replay, lint), runs the integration suite again as an unprivileged user when
-# started as root, and ends with "N passed, N failed[, N skipped]" counted per TAP assertion.
+# with -Werror under ASan+UBSan (and a release build, compiled only), runs every test suite as
+# the current user (unit, integration, escape battery, fuzz-corpus replay, lint), runs the
+# integration suite and the escape battery again as an unprivileged user when started as root,
+# and ends with "N passed, N failed[, N skipped]" counted per TAP assertion.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -16,6 +17,13 @@ if [ ! -d "$B" ]; then
 		-Dbuildtype=debug >/dev/null || exit 1
 fi
 meson compile -C "$B" >/dev/null || { meson compile -C "$B"; exit 1; }
+# The release build too: some warnings (-Wnull-dereference, -Wformat-truncation) appear only
+# with optimisation, and users and the benchmarks build it.
+R=build-release
+if [ ! -d "$R" ]; then
+	meson setup "$R" -Dwerror=true -Dbuildtype=release >/dev/null || exit 1
+fi
+meson compile -C "$R" >/dev/null || { meson compile -C "$R"; exit 1; }
 
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1
