@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -474,11 +475,27 @@ int main(void)
 		int io[3];
 		pid_t pid;
 
+		char stale[128], alive[128], sf[160];
+		pid_t dead = fork();
+
+		/* a launch directory left by a process that died without srt_manager_free(), and
+		 * one of a process that lives (pid 1): the first wrap server removes the first */
+		if (dead == 0)
+			_exit(0);
+		waitpid(dead, NULL, 0);
+		snprintf(stale, sizeof(stale), "/tmp/srt-%u/launch-%d-stale", (unsigned)geteuid(),
+			 (int)dead);
+		snprintf(alive, sizeof(alive), "/tmp/srt-%u/launch-1-alive", (unsigned)geteuid());
+		snprintf(sf, sizeof(sf), "%s/s", stale);
+		ok(mkdir(stale, 0700) == 0 && mkdir(alive, 0700) == 0 && close(creat(sf, 0600)) == 0,
+		   "a stale and a live launch directory");
 		ok(getcwd(cwd, sizeof(cwd)) != NULL, "cwd");
 		ok(srt_manager_wrap(a, cmd, NULL, &w, &e) == 0 && w && strstr(w[0], "srt-launch") &&
 			   strcmp(w[3], "--") == 0 && strcmp(w[4], "sh") == 0,
 		   "wrap: LAUNCHER SOCKET TOKEN -- argv (%s)", e ? srt_error_message(e) : "");
 		e = srt_error_free(e);
+		ok(access(stale, F_OK) < 0 && errno == ENOENT, "the stale launch directory is gone");
+		ok(access(alive, F_OK) == 0 && rmdir(alive) == 0, "the live one is kept");
 		if (w) {
 			pid = start_piped(w, io);
 			ok(pid > 0, "the caller starts it itself, on its own pipes");

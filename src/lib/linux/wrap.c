@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "wrap.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -409,6 +410,37 @@ static void *acceptor_main(void *arg)
 	}
 }
 
+/* Launch directories of processes that are gone (they died without srt_manager_free()):
+ * STATE/launch-PID-XXXXXX holding at most the socket "s". A pid that was reused keeps its
+ * directory until that process is gone too. */
+static void remove_stale_dirs(const char *state_dir)
+{
+	DIR *d = opendir(state_dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char *end;
+		long pid;
+		int fd;
+
+		if (strncmp(e->d_name, "launch-", 7) != 0)
+			continue;
+		pid = strtol(e->d_name + 7, &end, 10);
+		if (end == e->d_name + 7 || *end != '-' || pid <= 0 || pid > INT32_MAX ||
+		    !(kill((pid_t)pid, 0) < 0 && errno == ESRCH))
+			continue;
+		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		(void)unlinkat(fd, "s", 0);
+		close(fd);
+		(void)unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR); /* fails if anything else is in it */
+	}
+	closedir(d);
+}
+
 int wrap_server_new(srt_manager *m, const char *state_dir, struct wrap_server **ret,
 		    srt_error **reterr)
 {
@@ -421,7 +453,8 @@ int wrap_server_new(srt_manager *m, const char *state_dir, struct wrap_server **
 	w->m = m;
 	w->lfd = w->stop = -1;
 	pthread_mutex_init(&w->lock, NULL);
-	if (asprintf(&w->dir, "%s/launch-XXXXXX", state_dir) < 0) {
+	remove_stale_dirs(state_dir);
+	if (asprintf(&w->dir, "%s/launch-%d-XXXXXX", state_dir, (int)getpid()) < 0) {
 		w->dir = NULL;
 		r = -ENOMEM;
 		goto fail;
