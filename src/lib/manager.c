@@ -686,48 +686,15 @@ static bool is_git_config_name(const char *path)
 
 /* Reads a configuration file for its includes: 0 with *ret (NUL-terminated, caller frees),
  * 1 when there is nothing git could read as a file (missing, unreadable by this user, not a
- * regular file: a FIFO is never opened for reading), -EFBIG above GIT_CONFIG_MAX_SIZE. */
+ * regular file), -EFBIG above GIT_CONFIG_MAX_SIZE. */
 static int git_config_read(const char *path, char **ret, size_t *ret_len)
 {
-	_cleanup_close_ int fd = -EBADF;
-	struct buf b = BUF_INIT;
-	char chunk[8192];
-	struct stat st;
+	int r = read_file_max(path, GIT_CONFIG_MAX_SIZE, ret, ret_len);
 
-	*ret = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ELOOP ||
-				       errno == ENXIO
-			       ? 1
-			       : -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
+	if (r == -ENOENT || r == -ENOTDIR || r == -EACCES || r == -ELOOP || r == -ENXIO ||
+	    r == -EINVAL)
 		return 1;
-	for (;;) {
-		ssize_t k = read(fd, chunk, sizeof(chunk));
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			int e = -errno;
-			buf_free(&b);
-			return e;
-		}
-		if (k == 0)
-			break;
-		if (b.len + (size_t)k > GIT_CONFIG_MAX_SIZE) {
-			buf_free(&b);
-			return -EFBIG;
-		}
-		if (buf_append(&b, chunk, (size_t)k) < 0) {
-			buf_free(&b);
-			return -ENOMEM;
-		}
-	}
-	*ret_len = b.len;
-	*ret = b.len ? buf_steal(&b) : strdup("");
-	return *ret ? 0 : -ENOMEM;
+	return r;
 }
 
 /* Every symbolic link on the way to an include target (followed to the end, dangling ones
@@ -2137,14 +2104,10 @@ static int filter_environment(const srt_manager *m, char *const *caller_env, cha
 	n = strv_length(dropped);
 	/* the names are the caller's, but a log line must not carry terminal sequences */
 	for (size_t i = 0; i < n && names.len < 4096; i++) {
-		if (i)
-			buf_puts(&names, " ");
-		for (const unsigned char *c = (const unsigned char *)dropped[i]; *c; c++) {
-			if (*c < 0x20 || *c == 0x7f || *c == '\\')
-				buf_printf(&names, "\\x%02x", *c);
-			else
-				buf_append(&names, c, 1);
-		}
+		char esc[1024]; /* a longer name is cut, marked "..." */
+
+		violation_escape(dropped[i], esc, sizeof(esc));
+		buf_printf(&names, "%s%s", i ? " " : "", esc);
 	}
 	if (names.len >= 4096)
 		buf_printf(&names, " ...");

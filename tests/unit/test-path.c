@@ -138,5 +138,29 @@ int main(void)
 			_exit(1);
 		}
 	}
+	/* read_file_max: a regular file, the size cap, and never a wait on a FIFO */
+	{
+		char dir[] = "/tmp/srt-test-readfile-XXXXXX", f[64], fifo[64], *data = NULL;
+		size_t len = 0;
+		int fd;
+
+		ok(mkdtemp(dir) != NULL, "read_file_max: a directory");
+		snprintf(f, sizeof(f), "%s/f", dir);
+		snprintf(fifo, sizeof(fifo), "%s/p", dir);
+		fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		ok(fd >= 0 && write(fd, "hello", 5) == 5 && close(fd) == 0, "a file of 5 bytes");
+		is_int(read_file_max(f, 5, &data, &len), 0, "read_file_max reads it");
+		ok(data && len == 5 && strcmp(data, "hello") == 0, "... whole, NUL-terminated");
+		free(data);
+		data = NULL;
+		is_int(read_file_max(f, 4, &data, &len), -EFBIG, "above the cap: -EFBIG");
+		ok(mkfifo(fifo, 0600) == 0, "a FIFO without a writer");
+		is_int(read_file_max(fifo, 100, &data, &len), -EINVAL,
+		       "a FIFO: -EINVAL at once (no wait for a writer)");
+		is_int(read_file_max(dir, 100, &data, &len), -EINVAL, "a directory: -EINVAL");
+		unlink(fifo);
+		unlink(f);
+		rmdir(dir);
+	}
 	return tap_exit();
 }

@@ -111,9 +111,16 @@ int read_file_max(const char *path, size_t max, char **ret, size_t *ret_len)
 	struct buf b = BUF_INIT;
 	char chunk[4096];
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+
+	/* O_NONBLOCK: a FIFO put where a file was expected must not hang the open */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
 	for (;;) {
 		ssize_t k = read(fd, chunk, sizeof(chunk));
 		if (k < 0) {

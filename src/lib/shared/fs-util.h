@@ -20,7 +20,9 @@ bool path_is_under(const char *p, const char *root);
 /* Component-wise ordering: every path sorts before its descendants ('/' sorts lowest). */
 int path_compare(const char *a, const char *b);
 
-/* Reads a whole small file (at most max bytes) into a NUL-terminated buffer. -errno. */
+/* Reads a whole small regular file (at most max bytes) into a NUL-terminated buffer. 0, or
+ * -errno: -EFBIG above max, -EINVAL when path is not a regular file (a FIFO is never waited
+ * for). */
 int read_file_max(const char *path, size_t max, char **ret, size_t *ret_len);
 
 /* Writes all of buf to fd, retrying on EINTR/short writes. 0 or -errno. */
