@@ -513,10 +513,11 @@ int wrap_server_add(struct wrap_server *w, srt_spawn_opts *opts, char *token)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char rnd[LAUNCH_TOKEN_LEN / 2];
+	ssize_t k = getrandom(rnd, sizeof(rnd), 0);
 	struct pending *e;
 
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		return -errno;
+	if (k != (ssize_t)sizeof(rnd))
+		return k < 0 ? -errno : -EIO; /* never a token with unset bytes */
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
