@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fs-cache-format.h"
@@ -18,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fs_cache_limits lim;
-	struct fs_cache c;
+	struct fs_cache_view v;
+	struct fs_cache c = {0};
 	struct buf out = BUF_INIT;
 	int r;
 
@@ -26,18 +28,48 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	lim.n_rules = data[0] & 0x0f;
 	lim.n_whys = (uint8_t)(data[0] >> 4);
-	r = fs_cache_parse(data + 1, size - 1, &lim, &c);
+	r = fs_cache_parse(data + 1, size - 1, &lim, &v);
 	if (r == -ENOMEM)
 		return 0;
 	if (r < 0) {
-		if (r != -EINVAL || c.key || c.watch || c.hits)
+		if (r != -EINVAL || v.key || v.wrecs || v.hits)
 			__builtin_trap();
 		return 0;
 	}
-	if (fs_cache_serialize(&c, &out) == 0 &&
-	    (out.len != size - 1 || memcmp(out.data, data + 1, out.len) != 0))
-		__builtin_trap();
+	/* every watch read back in place, then the whole file written again */
+	c.key = (char *)(uintptr_t)v.key;
+	c.key_len = v.key_len;
+	c.scan_start = v.scan_start;
+	c.entries = v.entries;
+	c.watch = calloc(v.n_watch ? v.n_watch : 1, sizeof(*c.watch));
+	if (c.watch) {
+		for (size_t i = 0; i < v.n_watch; i++) {
+			struct fs_cache_wview w;
+			struct fs_cache_watch *o = &c.watch[i];
+
+			fs_cache_view_watch(&v, i, &w);
+			if (w.path[0] != '/' || strlen(w.path) != w.rec.path_len)
+				__builtin_trap();
+			*o = (struct fs_cache_watch){
+				.kind = w.rec.kind, .type = w.rec.type, .racy = w.rec.racy,
+				.dev = w.rec.dev, .ino = w.rec.ino, .size = w.rec.size,
+				.mode = w.rec.mode, .mtime_sec = w.rec.mtime_sec,
+				.mtime_nsec = w.rec.mtime_nsec, .ctime_sec = w.rec.ctime_sec,
+				.ctime_nsec = w.rec.ctime_nsec,
+				/* only read by the serialiser */
+				.path = (char *)(uintptr_t)w.path,
+				.list = (char *)(uintptr_t)w.list,
+				.list_len = w.rec.list_len, .list_n = w.rec.list_n};
+		}
+		c.n_watch = v.n_watch;
+		c.hits = v.hits;
+		c.n_hits = v.n_hits;
+		if (fs_cache_serialize(&c, &out) == 0 &&
+		    (out.len != size - 1 || memcmp(out.data, data + 1, out.len) != 0))
+			__builtin_trap();
+	}
 	buf_free(&out);
-	fs_cache_free(&c);
+	free(c.watch);
+	fs_cache_view_free(&v);
 	return 0;
 }

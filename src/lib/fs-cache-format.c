@@ -21,6 +21,25 @@ uint64_t fs_cache_fnv1a(const void *data, size_t len)
 	return h;
 }
 
+uint64_t fs_cache_sum(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)len, w;
+	size_t i = 0;
+
+	for (; len - i >= 8; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	w = 0;
+	memcpy(&w, p + i, len - i);
+	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 32);
+}
+
+_Static_assert(sizeof(struct fs_cache_wrec) == 88, "the stored watch record has no padding");
+
 struct reader {
 	const unsigned char *p;
 	size_t left;
@@ -54,37 +73,6 @@ static int take_path(struct reader *r, char **ret)
 	r->left -= len;
 	*ret = p;
 	return 0;
-}
-
-/* A listing blob: n entries, well formed, sorted, no duplicates. */
-static bool list_valid(const unsigned char *p, size_t len, uint32_t n)
-{
-	const unsigned char *prev = NULL;
-	size_t prev_len = 0, off = 0;
-
-	for (uint32_t i = 0; i < n; i++) {
-		size_t l;
-		int c;
-
-		if (len - off < 2)
-			return false;
-		l = p[off + 1];
-		if (l == 0 || len - off - 2 < l)
-			return false;
-		if (memchr(p + off + 2, '/', l) || memchr(p + off + 2, '\0', l))
-			return false;
-		if ((l == 1 && p[off + 2] == '.') || (l == 2 && p[off + 2] == '.' && p[off + 3] == '.'))
-			return false;
-		if (prev) {
-			c = memcmp(prev, p + off + 2, prev_len < l ? prev_len : l);
-			if (c > 0 || (c == 0 && prev_len >= l))
-				return false;
-		}
-		prev = p + off + 2;
-		prev_len = l;
-		off += 2 + l;
-	}
-	return off == len;
 }
 
 struct list_ent {
@@ -163,22 +151,46 @@ void fs_cache_free(struct fs_cache *c)
 	*c = (struct fs_cache){0};
 }
 
-int fs_cache_parse(const void *data, size_t len, const struct fs_cache_limits *lim,
-		   struct fs_cache *ret)
+/* A stored watch record, checked against the string area (whose next unread byte is *at). */
+static bool wrec_valid(const struct fs_cache_wrec *w, const char *strings, uint64_t strings_len,
+		       uint64_t *at)
 {
-	struct reader r = {data, len};
-	struct fs_cache c = {0};
-	uint64_t sum, want_sum;
-	uint32_t n32;
+	if (w->kind > FS_WATCH_LOOKUP || w->type > TYPE_MAX || w->racy > 1 || w->zero0 != 0 ||
+	    w->zero1 != 0 || (w->kind != FS_WATCH_LOOKUP && w->type != 0) ||
+	    (w->kind != FS_WATCH_LIST && w->racy != 0))
+		return false;
+	if (w->path_off != *at || w->path_len == 0 || w->path_len > FS_CACHE_MAX_PATH ||
+	    strings_len - *at < (uint64_t)w->path_len + 1)
+		return false;
+	if (strings[*at] != '/' || memchr(strings + *at, '\0', w->path_len) ||
+	    strings[*at + w->path_len] != '\0')
+		return false;
+	*at += (uint64_t)w->path_len + 1;
+	if (w->kind != FS_WATCH_LIST)
+		return w->list_off == 0 && w->list_len == 0 && w->list_n == 0;
+	/* an entry takes 3 to 257 bytes */
+	if (w->list_off != *at || w->list_n > FS_CACHE_MAX_LIST || strings_len - *at < w->list_len ||
+	    w->list_len < (uint64_t)w->list_n * 3 || w->list_len > (uint64_t)w->list_n * 257)
+		return false;
+	*at += w->list_len;
+	return true;
+}
+
+int fs_cache_parse(const void *data, size_t len, const struct fs_cache_limits *lim,
+		   struct fs_cache_view *ret)
+{
+	struct reader r = {.p = data, .left = len};
+	struct fs_cache_view v = {0};
+	uint64_t sum, strings_len, at = 0;
+	uint32_t n32, n_watch, n_hits;
 	char magic[8];
 	int e = -EINVAL;
 
-	*ret = (struct fs_cache){0};
+	*ret = (struct fs_cache_view){0};
 	if (!data || len > FS_CACHE_MAX_SIZE || len < sizeof(magic) + sizeof(sum))
 		return -EINVAL;
 	memcpy(&sum, (const unsigned char *)data + len - sizeof(sum), sizeof(sum));
-	want_sum = fs_cache_fnv1a(data, len - sizeof(sum));
-	if (sum != want_sum)
+	if (sum != fs_cache_sum(data, len - sizeof(sum)))
 		return -EINVAL;
 	r.left -= sizeof(sum);
 	if (!take(&r, magic, sizeof(magic)) || memcmp(magic, FS_CACHE_MAGIC, sizeof(magic)) != 0)
@@ -186,80 +198,47 @@ int fs_cache_parse(const void *data, size_t len, const struct fs_cache_limits *l
 
 	if (!take(&r, &n32, sizeof(n32)) || n32 > FS_CACHE_MAX_KEY || r.left < n32)
 		return -EINVAL;
-	c.key = malloc(n32 ? n32 : 1);
-	if (!c.key)
-		return -ENOMEM;
-	memcpy(c.key, r.p, n32);
-	c.key_len = n32;
+	v.key = (const char *)r.p;
+	v.key_len = n32;
 	r.p += n32;
 	r.left -= n32;
-	if (!take(&r, &c.scan_start, sizeof(c.scan_start)) ||
-	    !take(&r, &c.entries, sizeof(c.entries)) || c.entries < 0 || c.scan_start < 0)
-		goto fail;
-
-	/* each watch record is at least 68 bytes, each hit at least 11: counts are checked
-	 * against what is left before anything is allocated */
-	if (!take(&r, &n32, sizeof(n32)) || n32 > FS_CACHE_MAX_WATCH || n32 > r.left / 66)
-		goto fail;
-	c.watch = calloc(n32 ? n32 : 1, sizeof(*c.watch));
-	if (!c.watch) {
-		e = -ENOMEM;
-		goto fail;
+	while ((len - r.left) % 8 != 0) {
+		uint8_t z;
+		if (!take(&r, &z, 1) || z != 0)
+			return -EINVAL;
 	}
-	for (uint32_t i = 0; i < n32; i++) {
-		struct fs_cache_watch *w = &c.watch[i];
-		if (!take(&r, &w->kind, 1) || !take(&r, &w->type, 1) || !take(&r, &w->racy, 1) ||
-		    w->kind > FS_WATCH_LOOKUP || w->type > TYPE_MAX || w->racy > 1 ||
-		    (w->kind != FS_WATCH_LOOKUP && w->type != 0) ||
-		    (w->kind != FS_WATCH_LIST && w->racy != 0))
-			goto fail;
-		if (!take(&r, &w->dev, 8) || !take(&r, &w->ino, 8) || !take(&r, &w->mode, 4) ||
-		    !take(&r, &w->mtime_sec, 8) || !take(&r, &w->mtime_nsec, 8) ||
-		    !take(&r, &w->ctime_sec, 8) || !take(&r, &w->ctime_nsec, 8) ||
-		    !take(&r, &w->size, 8))
-			goto fail;
-		if ((e = take_path(&r, &w->path)) < 0)
-			goto fail;
-		e = -EINVAL;
-		c.n_watch++;
-		if (w->kind == FS_WATCH_LIST) {
-			const unsigned char *start;
-			uint32_t n;
-			size_t l = 0;
+	if (!take(&r, &v.scan_start, sizeof(v.scan_start)) ||
+	    !take(&r, &v.entries, sizeof(v.entries)) || v.entries < 0 || v.scan_start < 0)
+		return -EINVAL;
+	if (!take(&r, &n_watch, 4) || !take(&r, &n_hits, 4) || !take(&r, &strings_len, 8) ||
+	    n_watch > FS_CACHE_MAX_WATCH || n_hits > FS_CACHE_MAX_HITS ||
+	    r.left / sizeof(struct fs_cache_wrec) < n_watch ||
+	    r.left - (size_t)n_watch * sizeof(struct fs_cache_wrec) < strings_len)
+		return -EINVAL;
+	v.wrecs = r.p;
+	v.n_watch = n_watch;
+	v.strings = (const char *)r.p + (size_t)n_watch * sizeof(struct fs_cache_wrec);
+	for (size_t i = 0; i < n_watch; i++) {
+		struct fs_cache_wrec w;
 
-			if (!take(&r, &n, 4) || n > FS_CACHE_MAX_LIST || n > r.left / 3)
-				goto fail;
-			/* the listing's length: walk the entries' own lengths */
-			start = r.p;
-			for (uint32_t k = 0; k < n; k++) {
-				if (r.left - l < 2 || r.left - l - 2 < start[l + 1])
-					goto fail;
-				l += 2 + start[l + 1];
-			}
-			if (!list_valid(start, l, n))
-				goto fail;
-			w->list = malloc(l ? l : 1);
-			if (!w->list) {
-				e = -ENOMEM;
-				goto fail;
-			}
-			memcpy(w->list, start, l);
-			w->list_len = l;
-			w->list_n = n;
-			r.p += l;
-			r.left -= l;
-		}
+		memcpy(&w, v.wrecs + i * sizeof(w), sizeof(w));
+		if (!wrec_valid(&w, v.strings, strings_len, &at))
+			return -EINVAL;
 	}
+	if (at != strings_len)
+		return -EINVAL;
+	r.p += (size_t)n_watch * sizeof(struct fs_cache_wrec) + strings_len;
+	r.left -= (size_t)n_watch * sizeof(struct fs_cache_wrec) + strings_len;
 
-	if (!take(&r, &n32, sizeof(n32)) || n32 > FS_CACHE_MAX_HITS || n32 > r.left / 11)
-		goto fail;
-	c.hits = calloc(n32 ? n32 : 1, sizeof(*c.hits));
-	if (!c.hits) {
-		e = -ENOMEM;
-		goto fail;
-	}
-	for (uint32_t i = 0; i < n32; i++) {
-		struct fs_scan_hit *h = &c.hits[i];
+	/* each hit record is at least 11 bytes: the count is checked against what is left
+	 * before anything is allocated */
+	if (n_hits > r.left / 11)
+		return -EINVAL;
+	v.hits = calloc(n_hits ? n_hits : 1, sizeof(*v.hits));
+	if (!v.hits)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n_hits; i++) {
+		struct fs_scan_hit *h = &v.hits[i];
 		if (!take(&r, &h->kind, 1) || !take(&r, &h->type, 1) || !take(&r, &h->want, 1) ||
 		    !take(&r, &h->why, 1) || !take(&r, &h->rule, 4))
 			goto fail;
@@ -272,15 +251,32 @@ int fs_cache_parse(const void *data, size_t len, const struct fs_cache_limits *l
 		if ((e = take_path(&r, &h->path)) < 0)
 			goto fail;
 		e = -EINVAL;
-		c.n_hits++;
+		v.n_hits++;
 	}
 	if (r.left != 0)
 		goto fail;
-	*ret = c;
+	*ret = v;
 	return 0;
 fail:
-	fs_cache_free(&c);
+	fs_cache_view_free(&v);
 	return e;
+}
+
+void fs_cache_view_watch(const struct fs_cache_view *v, size_t i, struct fs_cache_wview *ret)
+{
+	memcpy(&ret->rec, v->wrecs + i * sizeof(ret->rec), sizeof(ret->rec));
+	ret->path = v->strings + ret->rec.path_off;
+	ret->list = ret->rec.list_len ? v->strings + ret->rec.list_off : NULL;
+}
+
+void fs_cache_view_free(struct fs_cache_view *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->n_hits; i++)
+		free(v->hits[i].path);
+	free(v->hits);
+	*v = (struct fs_cache_view){0};
 }
 
 static int put_path(struct buf *b, const char *p)
@@ -303,10 +299,11 @@ static int put_path(struct buf *b, const char *p)
 
 int fs_cache_serialize(const struct fs_cache *c, struct buf *out)
 {
+	struct buf strings = BUF_INIT;
 	uint32_t n32;
-	uint64_t sum;
-	size_t start = out->len;
-	int r;
+	uint64_t sum, strings_len;
+	size_t start = out->len, len_at;
+	int r = -ENOMEM;
 
 	if (c->key_len > FS_CACHE_MAX_KEY || c->n_watch > FS_CACHE_MAX_WATCH ||
 	    c->n_hits > FS_CACHE_MAX_HITS)
@@ -317,48 +314,77 @@ int fs_cache_serialize(const struct fs_cache *c, struct buf *out)
 	PUT(out, n32);
 	if (c->key_len && buf_append(out, c->key, c->key_len) < 0)
 		return -ENOMEM;
+	while ((out->len - start) % 8 != 0)
+		if (buf_append(out, "", 1) < 0)
+			return -ENOMEM;
 	PUT(out, c->scan_start);
 	PUT(out, c->entries);
 	n32 = (uint32_t)c->n_watch;
 	PUT(out, n32);
-	for (size_t i = 0; i < c->n_watch; i++) {
-		const struct fs_cache_watch *w = &c->watch[i];
-		PUT(out, w->kind);
-		PUT(out, w->type);
-		PUT(out, w->racy);
-		PUT(out, w->dev);
-		PUT(out, w->ino);
-		PUT(out, w->mode);
-		PUT(out, w->mtime_sec);
-		PUT(out, w->mtime_nsec);
-		PUT(out, w->ctime_sec);
-		PUT(out, w->ctime_nsec);
-		PUT(out, w->size);
-		if ((r = put_path(out, w->path)) < 0)
-			return r;
-		if (w->kind == FS_WATCH_LIST) {
-			if (w->list_n > FS_CACHE_MAX_LIST)
-				return -E2BIG;
-			PUT(out, w->list_n);
-			if (w->list_len && buf_append(out, w->list, w->list_len) < 0)
-				return -ENOMEM;
-		}
-	}
 	n32 = (uint32_t)c->n_hits;
 	PUT(out, n32);
+	len_at = out->len; /* the string area's length, known after the records */
+	strings_len = 0;
+	PUT(out, strings_len);
+	for (size_t i = 0; i < c->n_watch; i++) {
+		const struct fs_cache_watch *w = &c->watch[i];
+		size_t pl = w->path ? strlen(w->path) : 0;
+		struct fs_cache_wrec rec = {
+			.kind = w->kind, .type = w->type, .racy = w->racy,
+			.mode = w->mode, .dev = w->dev, .ino = w->ino, .size = w->size,
+			.mtime_sec = w->mtime_sec, .mtime_nsec = w->mtime_nsec,
+			.ctime_sec = w->ctime_sec, .ctime_nsec = w->ctime_nsec,
+		};
+
+		if (pl == 0 || pl > FS_CACHE_MAX_PATH || w->path[0] != '/' ||
+		    strings.len > FS_CACHE_MAX_SIZE ||
+		    (w->kind == FS_WATCH_LIST &&
+		     (w->list_n > FS_CACHE_MAX_LIST || w->list_len > FS_CACHE_MAX_SIZE))) {
+			r = -E2BIG;
+			goto out;
+		}
+		rec.path_off = (uint32_t)strings.len;
+		rec.path_len = (uint32_t)pl;
+		if (buf_append(&strings, w->path, pl + 1) < 0)
+			goto out;
+		if (w->kind == FS_WATCH_LIST) {
+			rec.list_off = (uint32_t)strings.len;
+			rec.list_len = (uint32_t)w->list_len;
+			rec.list_n = w->list_n;
+			if (w->list_len && buf_append(&strings, w->list, w->list_len) < 0)
+				goto out;
+		}
+		if (buf_append(out, &rec, sizeof(rec)) < 0)
+			goto out;
+	}
+	if (strings.len > FS_CACHE_MAX_SIZE) {
+		r = -E2BIG;
+		goto out;
+	}
+	strings_len = strings.len;
+	memcpy(out->data + len_at, &strings_len, sizeof(strings_len));
+	if (strings.len && buf_append(out, strings.data, strings.len) < 0)
+		goto out;
 	for (size_t i = 0; i < c->n_hits; i++) {
 		const struct fs_scan_hit *h = &c->hits[i];
-		PUT(out, h->kind);
-		PUT(out, h->type);
-		PUT(out, h->want);
-		PUT(out, h->why);
-		PUT(out, h->rule);
+
+		if (buf_append(out, &h->kind, 1) < 0 || buf_append(out, &h->type, 1) < 0 ||
+		    buf_append(out, &h->want, 1) < 0 || buf_append(out, &h->why, 1) < 0 ||
+		    buf_append(out, &h->rule, 4) < 0)
+			goto out;
 		if ((r = put_path(out, h->path)) < 0)
-			return r;
+			goto out;
+		r = -ENOMEM;
 	}
-	if (out->len - start > FS_CACHE_MAX_SIZE - sizeof(sum))
-		return -E2BIG;
-	sum = fs_cache_fnv1a(out->data + start, out->len - start);
-	PUT(out, sum);
-	return 0;
+	if (out->len - start > FS_CACHE_MAX_SIZE - sizeof(sum)) {
+		r = -E2BIG;
+		goto out;
+	}
+	sum = fs_cache_sum(out->data + start, out->len - start);
+	if (buf_append(out, &sum, sizeof(sum)) < 0)
+		goto out;
+	r = 0;
+out:
+	buf_free(&strings);
+	return r;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
@@ -808,7 +809,7 @@ static void cache_name(const struct buf *key, char *name, size_t size)
 static int64_t ts_ns(int64_t s, int64_t ns) { return s * INT64_C(1000000000) + ns; }
 
 /* The directory's listing now, as stored (sorted); compared with the cached one. */
-static bool listing_unchanged(const struct fs_cache_watch *w)
+static bool listing_unchanged(const struct fs_cache_wview *w)
 {
 	_cleanup_close_ int fd = -EBADF;
 	struct buf list = BUF_INIT;
@@ -841,7 +842,8 @@ static bool listing_unchanged(const struct fs_cache_watch *w)
 				goto out;
 		}
 	}
-	same = n == w->list_n && fs_cache_list_sort(&list, n) == 0 && list.len == w->list_len &&
+	same = n == w->rec.list_n && fs_cache_list_sort(&list, n) == 0 &&
+	       list.len == w->rec.list_len &&
 	       (list.len == 0 || memcmp(list.data, w->list, list.len) == 0);
 out:
 	free(buf);
@@ -885,14 +887,15 @@ static enum node_type node_type_now(const struct bases *b, const char *path)
 	return S_ISDIR(st.st_mode) ? NODE_DIR : NODE_OTHER;
 }
 
-static bool watch_unchanged(const struct bases *b, const struct fs_cache_watch *w)
+static bool watch_unchanged(const struct bases *b, const struct fs_cache_wview *v)
 {
+	const struct fs_cache_wrec *w = &v->rec;
 	struct stat st;
 	bool same_times;
 
 	if (w->kind == FS_WATCH_LOOKUP)
-		return node_type_now(b, w->path) == (enum node_type)w->type;
-	if (lstat_rel(b, w->path, &st) < 0)
+		return node_type_now(b, v->path) == (enum node_type)w->type;
+	if (lstat_rel(b, v->path, &st) < 0)
 		return false;
 	if ((uint64_t)st.st_dev != w->dev || (uint64_t)st.st_ino != w->ino ||
 	    (uint32_t)st.st_mode != w->mode)
@@ -902,7 +905,7 @@ static bool watch_unchanged(const struct bases *b, const struct fs_cache_watch *
 		     (int64_t)st.st_ctim.tv_sec == w->ctime_sec &&
 		     (int64_t)st.st_ctim.tv_nsec == w->ctime_nsec;
 	if (w->kind == FS_WATCH_LIST)
-		return (same_times && !w->racy) || listing_unchanged(w);
+		return (same_times && !w->racy) || listing_unchanged(v);
 	return same_times && (S_ISDIR(st.st_mode) || (uint64_t)st.st_size == w->size);
 }
 
@@ -913,23 +916,28 @@ static bool watch_unchanged(const struct bases *b, const struct fs_cache_watch *
 
 struct validate_part {
 	const struct bases *b;
-	const struct fs_cache_watch *w;
-	size_t n;
+	const struct fs_cache_view *v;
+	size_t from, n;
 	atomic_bool *stale;
 };
 
 static void *validate_part(void *arg)
 {
 	struct validate_part *p = arg;
+	struct fs_cache_wview w;
 
-	for (size_t i = 0; i < p->n && !atomic_load_explicit(p->stale, memory_order_relaxed); i++)
-		if (!watch_unchanged(p->b, &p->w[i]))
+	for (size_t i = p->from; i < p->from + p->n &&
+				 !atomic_load_explicit(p->stale, memory_order_relaxed); i++) {
+		fs_cache_view_watch(p->v, i, &w);
+		if (!watch_unchanged(p->b, &w))
 			atomic_store(p->stale, true);
+	}
 	return NULL;
 }
 
-static bool watches_unchanged(const struct bases *b, const struct fs_cache_watch *w, size_t n)
+static bool watches_unchanged(const struct bases *b, const struct fs_cache_view *v)
 {
+	size_t n = v->n_watch;
 	struct validate_part parts[VALIDATE_THREADS];
 	pthread_t tids[VALIDATE_THREADS];
 	bool started[VALIDATE_THREADS] = {false};
@@ -947,7 +955,7 @@ static bool watches_unchanged(const struct bases *b, const struct fs_cache_watch
 		k = 1;
 	per = (n + k - 1) / k;
 	for (size_t i = 0; i < k; i++) {
-		parts[i] = (struct validate_part){.b = b, .w = w + off,
+		parts[i] = (struct validate_part){.b = b, .v = v, .from = off,
 						  .n = off + per <= n ? per : n - off,
 						  .stale = &stale};
 		off += parts[i].n;
@@ -987,19 +995,21 @@ static void bases_close(struct bases *b)
 	b->n = 0;
 }
 
-/* 1 with ret filled from a valid cache, 0 when there is none (or any doubt). */
+/* 1 with ret filled from a valid cache, 0 when there is none (or any doubt). The file is
+ * mapped, not read: its watches are checked in place (see fs-cache-format.h for why). Files
+ * are only ever replaced by rename(), never truncated, so the mapping cannot shrink under us. */
 static int cache_load(const struct fs_scan_opts *o, const struct buf *key, const char *name,
 		      struct fs_scan_result *ret)
 {
 	_cleanup_close_ int dfd = -EBADF, fd = -EBADF;
 	struct fs_cache_limits lim = {.n_rules = (uint32_t)o->n_rules,
 				      .n_whys = (uint8_t)mandatory_whys_count};
-	struct fs_cache c = {0};
+	struct fs_cache_view c = {0};
 	struct timespec now;
 	struct stat st;
-	char *data;
-	size_t len = 0;
-	int r;
+	void *data;
+	size_t len;
+	int r, res = 0;
 
 	dfd = open(o->cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0)
@@ -1010,27 +1020,20 @@ static int cache_load(const struct fs_scan_opts *o, const struct buf *key, const
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 0077) != 0 || st.st_size <= 0 || st.st_size > (off_t)FS_CACHE_MAX_SIZE)
 		return 0;
-	data = malloc((size_t)st.st_size);
-	if (!data)
-		return -ENOMEM;
-	while (len < (size_t)st.st_size) {
-		ssize_t k = read(fd, data + len, (size_t)st.st_size - len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		len += (size_t)k;
+	len = (size_t)st.st_size;
+	/* MAP_POPULATE: one call maps every page, instead of a fault per 64 KiB */
+	data = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (data == MAP_FAILED)
+		return errno == ENOMEM ? -ENOMEM : 0;
+	r = fs_cache_parse(data, len, &lim, &c);
+	if (r < 0) {
+		res = r == -ENOMEM ? r : 0;
+		goto out;
 	}
-	r = len == (size_t)st.st_size ? fs_cache_parse(data, len, &lim, &c) : -EINVAL;
-	free(data);
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0)
-		return 0;
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (c.key_len != key->len || memcmp(c.key, key->data, key->len) != 0 ||
 	    (int64_t)now.tv_sec < c.scan_start || c.n_watch == 0)
-		goto miss;
+		goto out;
 	{
 		struct bases *bs = calloc(1, sizeof(*bs));
 		char **prefixes = calloc(o->n_rules + 1, sizeof(char *));
@@ -1041,7 +1044,7 @@ static int cache_load(const struct fs_scan_opts *o, const struct buf *key, const
 				prefixes[i] = path_glob_literal_prefix(o->rules[i].glob);
 			bases_open(bs, o, prefixes);
 		}
-		same = watches_unchanged(bs, c.watch, c.n_watch);
+		same = watches_unchanged(bs, &c);
 		if (bs)
 			bases_close(bs);
 		for (size_t i = 0; prefixes && i < o->n_rules; i++)
@@ -1049,7 +1052,7 @@ static int cache_load(const struct fs_scan_opts *o, const struct buf *key, const
 		free(prefixes);
 		free(bs);
 		if (!same)
-			goto miss;
+			goto out;
 	}
 	ret->hits = c.hits;
 	ret->n_hits = c.n_hits;
@@ -1059,11 +1062,11 @@ static int cache_load(const struct fs_scan_opts *o, const struct buf *key, const
 	ret->cacheable = true;
 	c.hits = NULL;
 	c.n_hits = 0;
-	fs_cache_free(&c);
-	return 1;
-miss:
-	fs_cache_free(&c);
-	return 0;
+	res = 1;
+out:
+	fs_cache_view_free(&c);
+	munmap(data, len);
+	return res;
 }
 
 /* A writer's temporary file ".fscache-....PID" whose process is gone. */
