@@ -5,14 +5,20 @@
 #include <string.h>
 
 #include "error.h"
+#include "shared/text.h"
 #include "srt-build-config.h"
 
+/* Messages quote paths and names hostile code may have chosen: made terminal-safe here, once
+ * for every error (shared/text.h). */
 static char *vformat(const char *fmt, va_list ap)
 {
-	char *s = NULL;
+	char *s = NULL, *safe;
+
 	if (vasprintf(&s, fmt, ap) < 0)
 		return NULL;
-	return s;
+	safe = text_terminal_safe(s);
+	free(s);
+	return safe;
 }
 
 int srt_error_set(srt_error **reterr, srt_code code, int errnum, const char *fmt, ...)

@@ -57,6 +57,7 @@
 #include "shared/cleanup.h"
 #include "shared/fs-util.h"
 #include "shared/strv.h"
+#include "shared/text.h"
 #include "violations.h"
 
 extern char **environ;
@@ -147,7 +148,12 @@ static void mlog(const srt_manager *m, srt_log_level lvl, const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) >= 0) {
-		m->log_fn(lvl, s, m->log_ud);
+		/* paths in messages may be hostile-chosen names (shared/text.h) */
+		char *safe = text_terminal_safe(s);
+
+		if (safe)
+			m->log_fn(lvl, safe, m->log_ud);
+		free(safe);
 		free(s);
 	}
 	va_end(ap);
