@@ -11,49 +11,7 @@
 #include "shared/cleanup.h"
 #include "shared/fs-util.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define BWRAP_MAX_SIZE (64 * 1024 * 1024)
-
-int find_executable(const char *name, const char *path_env, char **ret)
-{
-	bool seen_noexec = false;
-
-	if (!name || !*name)
-		return -ENOENT;
-	if (strchr(name, '/')) {
-		struct stat st;
-		if (stat(name, &st) < 0)
-			return -errno;
-		if (S_ISDIR(st.st_mode) || access(name, X_OK) < 0)
-			return -EACCES;
-		*ret = strdup(name);
-		return *ret ? 0 : -ENOMEM;
-	}
-	if (!path_env || !*path_env)
-		path_env = DEFAULT_PATH;
-	for (const char *p = path_env;;) {
-		const char *e = strchrnul(p, ':');
-		_cleanup_free_ char *dir = strndup(p, (size_t)(e - p)), *full = NULL;
-		struct stat st;
-
-		if (!dir)
-			return -ENOMEM;
-		full = path_join(*dir ? dir : ".", name);
-		if (!full)
-			return -ENOMEM;
-		if (stat(full, &st) == 0 && !S_ISDIR(st.st_mode)) {
-			if (access(full, X_OK) == 0) {
-				*ret = TAKE_PTR(full);
-				return 0;
-			}
-			seen_noexec = true;
-		}
-		if (!*e)
-			break;
-		p = e + 1;
-	}
-	return seen_noexec ? -EACCES : -ENOENT;
-}
 
 int bwrap_probe(const char *explicit_path, const char *path_env, struct bwrap_info *ret,
 		srt_error **reterr)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "shared/fs-util.h" /* find_executable() */
 
 struct bwrap_info {
 	char *path;
@@ -29,7 +30,3 @@ void bwrap_info_done(struct bwrap_info *i);
 /* Reads the sysctls that can disable unprivileged user namespaces and explains how to fix
  * each (fail closed before bwrap prints something cryptic). */
 int userns_check(const struct bwrap_info *bw, srt_error **reterr);
-
-/* Looks `name` up in `path_env` (a PATH value) like execvp; a name with '/' is used as is.
- * Returns 0 with *ret set, -ENOENT if not found, -EACCES if found but not executable. */
-int find_executable(const char *name, const char *path_env, char **ret);

@@ -161,3 +161,49 @@ int write_all(int fd, const void *buf, size_t len)
 	}
 	return 0;
 }
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+int find_executable(const char *name, const char *path_env, char **ret)
+{
+	bool seen_noexec = false;
+
+	if (!name || !*name)
+		return -ENOENT;
+	if (strchr(name, '/')) {
+		struct stat st;
+		if (stat(name, &st) < 0)
+			return -errno;
+		if (S_ISDIR(st.st_mode) || access(name, X_OK) < 0)
+			return -EACCES;
+		*ret = strdup(name);
+		return *ret ? 0 : -ENOMEM;
+	}
+	if (!path_env || !*path_env)
+		path_env = DEFAULT_PATH;
+	for (const char *p = path_env;;) {
+		const char *e = strchr(p, ':');
+
+		if (!e)
+			e = p + strlen(p);
+		_cleanup_free_ char *dir = strndup(p, (size_t)(e - p)), *full = NULL;
+		struct stat st;
+
+		if (!dir)
+			return -ENOMEM;
+		full = path_join(*dir ? dir : ".", name);
+		if (!full)
+			return -ENOMEM;
+		if (stat(full, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			if (access(full, X_OK) == 0) {
+				*ret = TAKE_PTR(full);
+				return 0;
+			}
+			seen_noexec = true;
+		}
+		if (!*e)
+			break;
+		p = e + 1;
+	}
+	return seen_noexec ? -EACCES : -ENOENT;
+}

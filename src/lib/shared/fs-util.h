@@ -27,3 +27,8 @@ int read_file_max(const char *path, size_t max, char **ret, size_t *ret_len);
 
 /* Writes all of buf to fd, retrying on EINTR/short writes. 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len);
+
+/* Looks `name` up in `path_env` (a PATH value; empty or NULL: a default) like execvp; a name
+ * with '/' is used as is. Returns 0 with *ret set, -ENOENT if not found, -EACCES if found but
+ * not executable. */
+int find_executable(const char *name, const char *path_env, char **ret);
