@@ -12,7 +12,6 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -23,10 +22,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/random.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,6 +51,19 @@
 #include "violations.h"
 
 extern char **environ;
+
+/* srt's own PATH, not trusted in a setuid or setgid program (none of srt's is: defence in
+ * depth for an embedder). secure_getenv() is glibc's; issetugid() is the BSD and macOS one. */
+static const char *path_env(void)
+{
+#ifdef __linux__
+	return secure_getenv("PATH");
+#else
+	extern int issetugid(void); /* <unistd.h> on macOS and the BSDs */
+
+	return issetugid() ? NULL : getenv("PATH");
+#endif
+}
 
 void mlog(const srt_manager *m, srt_log_level lvl, const char *fmt, ...)
 {
@@ -118,7 +127,7 @@ SRT_PUBLIC int srt_manager_new(const srt_config *c, srt_manager **ret, srt_error
 		m->allow_listed = m->s->allowed_domains && m->s->allowed_domains[0];
 	}
 	if (r >= 0)
-		r = m->backend->probe(m, secure_getenv("PATH"), reterr);
+		r = m->backend->probe(m, path_env(), reterr);
 	if (r < 0) {
 		srt_manager_free(m);
 		return r;
@@ -603,10 +612,6 @@ int start_proxy(srt_manager *m, srt_child *ch, srt_error **reterr)
 		.ask = ch->ask_fn ? proxy_ask : NULL,
 		.ask_ud = ch,
 		.ask_timeout_ms = ch->ask_ms,
-		.http_fds = {ch->listeners[0], ch->listeners[1]},
-		.n_http = 2,
-		.socks_fds = {ch->listeners[2], ch->listeners[3]},
-		.n_socks = 2,
 		.log = proxy_log,
 		.log_ud = ch,
 		.deny = proxy_deny,
@@ -617,6 +622,15 @@ int start_proxy(srt_manager *m, srt_child *ch, srt_error **reterr)
 	size_t n_own = 0;
 	int r;
 
+	/* ch->listeners: HTTP v4, v6; SOCKS v4, v6; a backend may leave some out (-EBADF) */
+	for (size_t i = 0; i < 4; i++) {
+		if (ch->listeners[i] < 0)
+			continue;
+		if (i < 2)
+			pc.http_fds[pc.n_http++] = ch->listeners[i];
+		else
+			pc.socks_fds[pc.n_socks++] = ch->listeners[i];
+	}
 	r = own_addresses(&ch->own_addrs, &n_own);
 	if (r < 0)
 		return srt_error_set(reterr, SRT_E_PROXY, r,
@@ -919,6 +933,7 @@ static srt_spawn_opts *spawn_opts_copy(const srt_spawn_opts *o)
 	return c;
 }
 
+#ifdef __linux__ /* for the wrap server (linux/wrap.h) */
 int spawn_opts_for_launch(const srt_spawn_opts *base, const char *cwd, char **env,
 			  const int stdio[3], srt_spawn_opts **ret)
 {
@@ -937,6 +952,7 @@ int spawn_opts_for_launch(const srt_spawn_opts *base, const char *cwd, char **en
 	*ret = o;
 	return 0;
 }
+#endif
 
 SRT_PUBLIC int srt_manager_wrap(srt_manager *m, char *const argv[], const srt_spawn_opts *o,
 				char ***ret_argv, srt_error **reterr)

@@ -552,7 +552,7 @@ int seatbelt_profile(const struct seatbelt_params *p, char **ret, char **ret_rea
 			r = -E2BIG;
 	}
 	if (r >= 0 && n_ps > 0)
-		r = buf_puts(&b, "\n; The settings files: never writable.\n");
+		r = buf_puts(&b, "\n; The settings files and git include targets: never writable.\n");
 	for (size_t i = 0; r >= 0 && i < n_ps; i++)
 		r = put_rule(&b, false, "file-write*", &ps[i], p->tag, ret_reason);
 	if (r < 0)
@@ -565,6 +565,10 @@ int seatbelt_profile(const struct seatbelt_params *p, char **ret, char **ret_rea
 						ret_reason);
 	for (size_t i = 0; i < n_ms && r >= 0; i++)
 		r = collect_move_blocks(&blocks, &ms[i], false, false, ret_reason);
+	/* a protected file in a write root must not be carried away with its directory (and a
+	 * directory with a file of the command's put in its place) */
+	for (size_t i = 0; i < n_ps && r >= 0; i++)
+		r = collect_move_blocks(&blocks, &ps[i], false, false, ret_reason);
 	for (size_t i = 0; i < n_ps && r >= 0; i++)
 		r = collect_move_blocks(&blocks, &ps[i], false, false, ret_reason);
 	if (r < 0)
@@ -895,6 +899,32 @@ int seatbelt_rules_from_settings(const struct srt_settings *s, const char *home,
 fail:
 	seatbelt_rules_free(res);
 	return r;
+}
+
+int seatbelt_rules_add_protected(struct seatbelt_rules *r, const char *path,
+				 seatbelt_canonical_fn canonical, char **ret_reason)
+{
+	_cleanup_free_ char *real = NULL;
+	struct buf b = BUF_INIT;
+	char *e = NULL;
+	int k;
+
+	if (!r || !path)
+		return -EINVAL;
+	if (path[0] != '/')
+		return fail(ret_reason, -EINVAL, "protected path", path, "must be absolute");
+	if (canonical && (k = canonical(path, &real)) < 0)
+		return k;
+	/* a pattern for the generator: glob characters escaped, so it stays literal */
+	k = put_glob_escaped(&b, real ? real : path);
+	if (k >= 0)
+		k = (e = buf_steal(&b)) ? 0 : -ENOMEM;
+	buf_free(&b);
+	if (k >= 0 && !strv_contains(r->protected_paths, e) &&
+	    (k = strv_consume(&r->protected_paths, e)) >= 0)
+		return 0; /* e is r's now */
+	free(e);
+	return k;
 }
 
 const char **seatbelt_exec_argv(const char *profile, char *const *argv)

@@ -19,14 +19,15 @@
  *     /dev/fd/N) when no rule covers them;
  *   - then, whatever the rules say, no write to the mandatory names (mandatory-names.h) at any
  *     depth below a write root (an allowWrite pattern), existing or not, nor to the protected
- *     paths (the settings files).
+ *     paths (the settings files, and the files git configurations include: the manager
+ *     resolves them, git-includes.h, and adds them with seatbelt_rules_add_protected()).
  * For literal paths this is the Linux mount planner's longest-prefix rule (mount-plan.c).
  * Seatbelt lets the last matching rule win, so the generator emits the rules sorted by depth.
  *
  * Renames: a denied path could escape its rule by being renamed, or by renaming a directory
  * above it. Unlinking (which renaming needs) is refused for every path a deny rule matches, and
- * for every directory that a proper prefix of its pattern matches: the literal ancestors (up
- * to, not including, "/"), and for the components P, "**", ".git", "hooks" the directories
+ * for every directory that a proper prefix of its pattern matches (or of a protected path's):
+ * the literal ancestors (up to, not including, "/"), and for the components P, "**", ".git", "hooks" the directories
  * that P, "**", ".git" match too. A prefix that ends in "**" matches every directory below it;
  * it is used for denyRead rules only (a file hidden by P, "**", "*.pem" must not be carried to
  * a readable place with its directory, so no directory below P can be renamed), not for
@@ -100,6 +101,12 @@ struct seatbelt_rules;
 int seatbelt_rules_from_settings(const struct srt_settings *s, const char *home, const char *cwd,
 				 const char *tmpdir, seatbelt_canonical_fn canonical,
 				 struct seatbelt_rules **ret, char **ret_reason);
+/* Adds one literal absolute path that is never writable (a git include target, another
+ * settings file) to r's protected paths, its real path through canonical (may be NULL);
+ * glob characters in it are escaped, so it stays literal; a path already there is not added
+ * twice. -EINVAL with a reason for a relative path. */
+int seatbelt_rules_add_protected(struct seatbelt_rules *r, const char *path,
+				 seatbelt_canonical_fn canonical, char **ret_reason);
 /* Fills p from r (pointers into r; the ports, tag and network fields are the caller's). */
 void seatbelt_rules_params(const struct seatbelt_rules *r, struct seatbelt_params *p);
 struct seatbelt_rules *seatbelt_rules_free(struct seatbelt_rules *r);

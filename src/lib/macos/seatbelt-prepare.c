@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* backend_spawn → Seatbelt profile (seatbelt-prepare.h). Portable: built on every platform. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "git-includes.h"
+#include "macos/seatbelt-prepare.h"
+#include "path-resolve.h"
+#include "shared/cleanup.h"
+#include "shared/fs-util.h"
+#include "shared/strv.h"
+
+int seatbelt_repo_configs(const char *cwd, char ***configs)
+{
+	_cleanup_free_ char *dir = strdup(cwd ? cwd : "");
+	int r;
+
+	if (!dir)
+		return -ENOMEM;
+	if (dir[0] != '/')
+		return 0;
+	for (;;) {
+		_cleanup_free_ char *git = path_join(*dir ? dir : "/", ".git");
+		struct stat st;
+
+		if (!git)
+			return -ENOMEM;
+		if (lstat(git, &st) == 0) {
+			static const char *const names[] = {"config", "config.worktree"};
+
+			if (!S_ISDIR(st.st_mode))
+				return 0; /* a gitdir: file; see the header */
+			for (size_t i = 0; i < 2; i++) {
+				_cleanup_free_ char *c = path_join(git, names[i]);
+
+				if (!c)
+					return -ENOMEM;
+				if (!strv_contains(*configs, c) && (r = strv_push(configs, c)) < 0)
+					return r;
+			}
+			return 0;
+		}
+		char *slash = strrchr(dir, '/');
+		if (!slash || !*dir)
+			return 0;
+		*slash = '\0'; /* "/a" → "" (the root, last) */
+	}
+}
+
+/* Adds each path of `list` (made absolute against home and cwd) as a protected path. */
+static int add_protected(struct seatbelt_rules *rules, char *const *list, const char *home,
+			 const char *cwd, seatbelt_canonical_fn canonical, srt_error **reterr)
+{
+	for (size_t i = 0; list && list[i]; i++) {
+		_cleanup_free_ char *abs = NULL, *reason = NULL;
+		int r;
+
+		r = path_absolute(list[i], home, cwd, &abs);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			return srt_error_set(reterr, SRT_E_CONFIG, -r,
+					     "the protected path '%s' cannot be made absolute (is "
+					     "HOME set?)",
+					     list[i]);
+		r = seatbelt_rules_add_protected(rules, abs, canonical, &reason);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			return srt_error_set(reterr, SRT_E_CONFIG, -r, "%s",
+					     reason ? reason : "a protected path cannot be used");
+	}
+	return 0;
+}
+
+int seatbelt_prepare(const struct backend_spawn *s, seatbelt_canonical_fn canonical,
+		     uint16_t http_port, uint16_t socks_port, uint64_t session, uint64_t child,
+		     char **ret_profile, srt_error **reterr)
+{
+	_cleanup_strv_free_ char **configs = NULL, **targets = NULL;
+	_cleanup_free_ char *reason = NULL;
+	struct seatbelt_rules *rules = NULL;
+	struct seatbelt_params p = {0};
+	char tag[SEATBELT_TAG_MAX + 1];
+	int r;
+
+	r = seatbelt_tag(session, child, tag, sizeof(tag));
+	if (r < 0)
+		return r;
+	r = seatbelt_rules_from_settings(s->fs, s->home, s->cwd, s->tmpdir, canonical, &rules,
+					 &reason);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return srt_error_set(reterr, SRT_E_CONFIG, -r, "%s",
+				     reason ? reason : "the filesystem settings cannot be enforced");
+
+	/* the manager's settings files too, under a per-command configuration */
+	if (s->fs != s->settings)
+		r = add_protected(rules, s->settings->protected_paths, s->home, s->cwd, canonical,
+				  reterr);
+	/* git's configuration named by $GIT_CONFIG_*: configuration like ~/.gitconfig */
+	if (r >= 0)
+		r = add_protected(rules, s->git_named, s->home, s->cwd, canonical, reterr);
+	/* what the protected git configurations include (docs/macos.md) */
+	if (r >= 0 && s->git_configs && !(configs = strv_copy(s->git_configs)))
+		r = -ENOMEM;
+	if (r >= 0)
+		r = seatbelt_repo_configs(s->cwd, &configs);
+	if (r >= 0)
+		r = git_include_targets(configs, s->home, &targets, reterr);
+	if (r >= 0)
+		r = add_protected(rules, targets, s->home, s->cwd, canonical, reterr);
+	if (r < 0)
+		goto out;
+
+	seatbelt_rules_params(rules, &p);
+	p.http_port = http_port;
+	p.socks_port = socks_port;
+	p.tag = tag;
+	free(reason);
+	reason = NULL;
+	r = seatbelt_profile(&p, ret_profile, &reason);
+	if (r == -EINVAL || r == -E2BIG)
+		r = srt_error_set(reterr, r == -E2BIG ? SRT_E_UNSUPPORTED : SRT_E_CONFIG, -r, "%s",
+				  reason ? reason : "the settings cannot be expressed as a profile");
+out:
+	seatbelt_rules_free(rules);
+	return r;
+}
