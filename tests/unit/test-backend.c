@@ -260,6 +260,40 @@ static void test_profile(void)
 
 	free(profile);
 	profile = NULL;
+	/* a per-command configuration gives the filesystem rules; the terminal and network keys
+	 * stay the manager's (as on Linux) */
+	{
+		static const char json2[] =
+			"{\"network\": {\"allowedDomains\": [], \"deniedDomains\": []},"
+			" \"filesystem\": {\"denyRead\": [], \"allowWrite\": [], \"denyWrite\": []},"
+			" \"allowPty\": true}";
+		struct srt_settings *mgr = NULL;
+		struct backend_spawn b2 = bs;
+
+		is_int(settings_parse(json2, strlen(json2), "test", &mgr, &err), 0,
+		       "the manager's settings");
+		if (!mgr)
+			abort();
+		b2.settings = mgr;
+		is_int(seatbelt_prepare(&b2, NULL, 0, 0, 0xab, 7, &profile, &err), 0,
+		       "per-command configuration");
+		like_str(profile, "(allow pseudo-tty)", "allowPty: the manager's");
+		{
+			char *rule = NULL;
+			if (asprintf(&rule, "(allow file-write* (subpath \"%s\"))", cwd) < 0)
+				abort();
+			like_str(profile, rule, "allowWrite: the command's ('.')");
+			free(rule);
+		}
+		free(profile);
+		profile = NULL;
+		settings_free(mgr);
+		b2.fs = b2.settings = s;
+		is_int(seatbelt_prepare(&b2, NULL, 0, 0, 0xab, 7, &profile, &err), 0, "without");
+		ok(profile && !strstr(profile, "pseudo-tty"), "no pty when nobody asked for one");
+		free(profile);
+		profile = NULL;
+	}
 	/* the same through a configuration git refuses to read past its limit: refused */
 	{
 		char *big = malloc(GIT_CONFIG_MAX_SIZE + 2);

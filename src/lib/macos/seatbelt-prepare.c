@@ -81,7 +81,7 @@ int seatbelt_prepare(const struct backend_spawn *s, seatbelt_canonical_fn canoni
 {
 	_cleanup_strv_free_ char **configs = NULL, **targets = NULL;
 	_cleanup_free_ char *reason = NULL;
-	struct seatbelt_rules *rules = NULL;
+	struct seatbelt_rules *rules = NULL, *net_rules = NULL;
 	struct seatbelt_params p = {0};
 	char tag[SEATBELT_TAG_MAX + 1];
 	int r;
@@ -117,6 +117,25 @@ int seatbelt_prepare(const struct backend_spawn *s, seatbelt_canonical_fn canoni
 		goto out;
 
 	seatbelt_rules_params(rules, &p);
+	if (s->fs != s->settings) {
+		/* the network and terminal keys are the manager's, as on Linux; the per-command
+		 * configuration gives the filesystem rules only */
+		struct seatbelt_params np = {0};
+
+		r = seatbelt_rules_from_settings(s->settings, s->home, s->cwd, s->tmpdir, canonical,
+						 &net_rules, &reason);
+		if (r < 0) {
+			if (r != -ENOMEM)
+				r = srt_error_set(reterr, SRT_E_CONFIG, -r, "%s",
+						  reason ? reason : "the settings cannot be enforced");
+			goto out;
+		}
+		seatbelt_rules_params(net_rules, &np);
+		p.unix_sockets = np.unix_sockets;
+		p.allow_all_unix_sockets = np.allow_all_unix_sockets;
+		p.allow_local_binding = np.allow_local_binding;
+		p.allow_pty = np.allow_pty;
+	}
 	p.http_port = http_port;
 	p.socks_port = socks_port;
 	p.tag = tag;
@@ -128,5 +147,6 @@ int seatbelt_prepare(const struct backend_spawn *s, seatbelt_canonical_fn canoni
 				  reason ? reason : "the settings cannot be expressed as a profile");
 out:
 	seatbelt_rules_free(rules);
+	seatbelt_rules_free(net_rules);
 	return r;
 }

@@ -5,8 +5,9 @@
  * runs sandbox-exec: the Seatbelt profile. Built and unit-tested on Linux
  * (tests/unit/test-backend.c); macos/seatbelt-exec.c, macOS only, calls it.
  *
- * The profile's input: the command's filesystem rules (seatbelt_rules_from_settings()), the
- * manager's settings files when a per-command configuration is in use, the files named by
+ * The profile's input: the command's filesystem rules (seatbelt_rules_from_settings(); the
+ * network and terminal keys always the manager's, as on Linux), the manager's settings files
+ * when a per-command configuration is in use, the files named by
  * $GIT_CONFIG_GLOBAL / $GIT_CONFIG_SYSTEM, and every file the protected git configurations
  * include (git-includes.h: git's own files and the repository of the working directory), all
  * as literal deny-write paths.
