@@ -317,7 +317,10 @@ static void test_profile(void)
 
 int main(void)
 {
-	char tmpl[] = "/tmp/srt-test-backend-XXXXXX";
+	/* in the working directory (meson's build tree), not in /tmp: integration tests that
+	 * run at the same time use /tmp as a write root and scan it, and this tree has
+	 * repositories, git configurations and symbolic links */
+	char tmpl[] = "srt-test-backend-XXXXXX";
 
 	plan_no_plan();
 	if (!mkdtemp(tmpl) || !realpath(tmpl, root))

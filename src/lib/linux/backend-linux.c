@@ -70,8 +70,6 @@ static int manager_probe(srt_manager *m, const char *path_env, srt_error **reter
 	return userns_check(&m->bwrap, reterr);
 }
 
-/*@@@*/
-
 /* Rule label of the user's allowWrite entries (compared by address). */
 static const char WHY_ALLOW_WRITE[] = "allowWrite";
 
@@ -898,8 +896,6 @@ out:
 	return r;
 }
 
-/*@@@*/
-
 static int memfd_with(const char *name, const void *data, size_t len)
 {
 	int fd = memfd_create(name, MFD_CLOEXEC);
@@ -935,8 +931,6 @@ static void log_args(const srt_manager *m, const char *bwrap, const struct buf *
 		mlog(m, SRT_LOG_DEBUG, "bwrap command: %s", line.data);
 	buf_free(&line);
 }
-
-/*@@@*/
 
 /* ---- the keeper thread -----------------------------------------------------------------------
  *
@@ -1120,8 +1114,6 @@ static void file_line(void *ud, const char *line, size_t len)
 			 ch->command, ch->vid);
 }
 
-/*@@@*/
-
 /* The report FIFO of one sandbox: STATE/report-PID-N-RANDOM, mode 0600 in the state directory
  * (0700, ours, checked by state_dir_ensure()), opened O_RDWR | O_NONBLOCK so that it always has
  * a reader (a writer inside never blocks or gets ENXIO) and srt never sees an end of file.
@@ -1292,8 +1284,6 @@ static int read_exec_status(int sock, struct landlock_status *st, int *ret_liste
 	return 1;
 }
 
-/*@@@*/
-
 /* Reads what bwrap has written to the status fd so far. */
 static void status_drain(srt_child *ch)
 {
@@ -1337,8 +1327,6 @@ static pid_t sandbox_pid(srt_child *ch)
 	return ch->sandbox_pid;
 }
 
-
-/*@@@*/
 
 static void report_fifo_remove(srt_child *ch)
 {
