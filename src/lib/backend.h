@@ -63,9 +63,11 @@ struct backend_ops {
 	/* Builds the sandbox and starts the command in it; *ret is the new child (child_new()),
 	 * its pid the process to wait for. */
 	int (*spawn)(const struct backend_spawn *s, srt_child **ret, srt_error **reterr);
-	/* Starts reporting this child's refusals into its violation store (a failure is logged:
-	 * the sandbox is the same, only reports are lost); monitor_stop() ends it, idempotent. */
-	void (*monitor_start)(srt_child *ch);
+	/* Starts reporting this child's refusals into its violation store; monitor_stop() ends
+	 * it, idempotent. A failure that only loses reports is logged and returns 0; a negative
+	 * return (with *reterr) means the sandbox must not go on without its monitor (a backend
+	 * whose monitor also enforces something): the manager then kills and frees the child. */
+	int (*monitor_start)(srt_child *ch, srt_error **reterr);
 	void (*monitor_stop)(srt_child *ch);
 	/* A signal for the sandboxed command (the child is not reaped yet). */
 	int (*kill)(srt_child *ch, int sig);

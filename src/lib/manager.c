@@ -778,7 +778,11 @@ static int manager_spawn(srt_manager *m, char *const argv[], const srt_spawn_opt
 	r = m->backend->spawn(&bs, &ch, reterr);
 	if (r < 0)
 		return r;
-	m->backend->monitor_start(ch);
+	r = m->backend->monitor_start(ch, reterr);
+	if (r < 0) {
+		srt_child_free(ch); /* kills the sandbox: fail closed */
+		return r;
+	}
 	*ret = ch;
 	return 0;
 }

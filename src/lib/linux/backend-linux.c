@@ -1937,7 +1937,7 @@ static int linux_kill(srt_child *ch, int sig)
 
 /* The observer: refused system calls (the seccomp listener srt-exec sent) and file reports
  * (the FIFO), both taken from the child. */
-static void linux_monitor_start(srt_child *ch)
+static int linux_monitor_start(srt_child *ch, srt_error **reterr)
 {
 	struct observer_cfg oc = {
 		.listener = ch->mon_listener,
@@ -1948,8 +1948,9 @@ static void linux_monitor_start(srt_child *ch)
 	};
 	int r;
 
+	(void)reterr; /* nothing here needs the monitor to enforce anything (yet) */
 	if (ch->mon_listener < 0 && ch->mon_fifo < 0)
-		return;
+		return 0;
 	ch->mon_listener = ch->mon_fifo = -EBADF; /* taken by observer_start() */
 	r = observer_start(&oc, &ch->obs);
 	if (r < 0)
@@ -1957,6 +1958,7 @@ static void linux_monitor_start(srt_child *ch)
 		 * EPERM: still refused; only the reports are lost */
 		mlog(ch->m, SRT_LOG_WARNING, "cannot start the violation observer: %s",
 		     strerror(-r));
+	return 0;
 }
 
 static void linux_monitor_stop(srt_child *ch)

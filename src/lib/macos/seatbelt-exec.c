@@ -244,14 +244,15 @@ static void *monitor_main(void *arg)
 }
 
 /* `log stream` for this child's session tag, read on a thread of its own. */
-static void macos_monitor_start(srt_child *ch)
+static int macos_monitor_start(srt_child *ch, srt_error **reterr)
 {
 	struct backend_monitor *mon = ch->monitor;
 	_cleanup_strv_free_ char **argv = NULL;
 	int pipefd[2] = {-1, -1}, devnull = -1, r;
 
+	(void)reterr; /* the monitor only reports: Seatbelt enforces without it */
 	if (!mon)
-		return;
+		return 0;
 	argv = seatbelt_log_argv(mon->session);
 	if (!argv) {
 		r = -ENOMEM;
@@ -285,7 +286,7 @@ static void macos_monitor_start(srt_child *ch)
 		mon->pid = mon->fd = -1;
 		goto fail_logged;
 	}
-	return;
+	return 0;
 fail:
 	if (pipefd[0] >= 0)
 		close(pipefd[0]);
@@ -296,6 +297,7 @@ fail:
 fail_logged:
 	mlog(ch->m, SRT_LOG_WARNING, "cannot start the violation monitor (%s): %s", SEATBELT_LOG,
 	     strerror(-r));
+	return 0;
 }
 
 static void macos_monitor_stop(srt_child *ch)
