@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The proxy server core: an HTTP CONNECT proxy and a SOCKS5 (CONNECT, no-auth) proxy sharing
- * one epoll loop on a thread of their own (srt-behaviour.md 5.2-5.5).
+ * one event loop on a thread of their own (srt-behaviour.md 5.2-5.5): epoll on Linux, poll()
+ * elsewhere and in the -Dportable_net=true build (shared/evloop.h, shared/compat.h).
  *
  * Every destination goes through host_canonicalize() and net_policy_decide(); a denied name is
  * never resolved. An allowed name is resolved asynchronously (resolver.h), each address is
@@ -103,7 +104,7 @@ struct proxy_config {
 	resolver_lookup_fn lookup;
 };
 
-/* Starts the proxy on its own thread (epoll loop). Returns 0 and sets *ret, or -EINVAL (bad
+/* Starts the proxy on its own thread (event loop). Returns 0 and sets *ret, or -EINVAL (bad
  * config), -ENOMEM, -EMFILE, -EAGAIN or another -errno. */
 int proxy_start(const struct proxy_config *c, struct proxy **ret);
 
@@ -111,6 +112,9 @@ int proxy_start(const struct proxy_config *c, struct proxy **ret);
  * Asks still unanswered are answered -ETIMEDOUT later (their memory lives until then).
  * NULL-safe; returns NULL. */
 struct proxy *proxy_stop(struct proxy *p);
+
+/* The proxy's event loop back-end: "epoll" or "poll" (logs, tests). */
+const char *proxy_event_loop(const struct proxy *p);
 
 /* Answers an ask (exactly once per ask, from any thread, even after the proxy stopped).
  * Returns 0, or -ETIMEDOUT when the proxy had already denied it (timeout, or stopped). */
