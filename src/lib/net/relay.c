@@ -258,7 +258,7 @@ static bool src_is_empty(int fd)
  * out of descriptors: a buffer costs no descriptor, so degrade rather than fail the tunnel. */
 static int dir_make_pipe(struct relay_dir *d)
 {
-	int p[2], sz, r;
+	int p[2] = { -1, -1 }, sz, r;
 
 	r = compat_pipe_nonblock(p);
 	if (r < 0) {

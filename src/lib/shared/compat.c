@@ -145,7 +145,7 @@ int notify_open(struct srt_notify *n)
 	n->rfd = n->wfd = fd;
 	return 0;
 #else
-	int p[2], r;
+	int p[2] = { -1, -1 }, r;
 
 	r = compat_pipe_nonblock(p);
 	if (r < 0)
