@@ -1238,6 +1238,9 @@ int proxy_start(const struct proxy_config *cfg, struct proxy **ret)
 	r = evloop_new(EVLOOP_DEFAULT, &p->loop);
 	if (r < 0)
 		goto fail;
+	if (!cfg->max_connections && strcmp(evloop_backend_name(p->loop), "poll") == 0 &&
+	    p->max_conns > PROXY_POLL_MAX_CONNECTIONS)
+		p->max_conns = PROXY_POLL_MAX_CONNECTIONS;
 	r = notify_open(&p->wake_n);
 	if (r < 0)
 		goto fail;

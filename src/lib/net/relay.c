@@ -125,8 +125,9 @@ static bool dir_can_fill(const struct relay_dir *d)
 		return false;
 	if (d->splice)
 		return d->pipe_rd < 0 || (!d->pipe_stuck && d->pipe_len < d->pipe_cap);
-	/* copy path: the pipe (left over from a fallback) drains into buf before new reads */
-	return d->pipe_len == 0 && (d->buf_len < d->buf_cap || d->buf_off > 0);
+	/* copy path: the pipe (left over from a fallback) drains into buf before new reads; no
+	 * buffer yet (or trimmed) is room: it comes with the read */
+	return d->pipe_len == 0 && (d->buf_cap == 0 || d->buf_len < d->buf_cap || d->buf_off > 0);
 }
 
 /* Switches a direction to the copy path, keeping whatever sits in buf and in the pipe. */
@@ -327,6 +328,13 @@ static int dir_fill(struct relay_dir *d, bool *progress)
 			return 0;
 		}
 
+		if (d->buf_cap == 0) {
+			d->buf = malloc(RELAY_BUF_SIZE);
+			if (!d->buf)
+				return -ENOMEM;
+			d->buf_cap = RELAY_BUF_SIZE;
+			d->buf_off = d->buf_len = 0;
+		}
 		if (d->buf_len == d->buf_cap) {
 			memmove(d->buf, d->buf + d->buf_off, d->buf_len - d->buf_off);
 			d->buf_len -= d->buf_off;
@@ -403,6 +411,12 @@ static int dir_setup(struct relay_dir *d, relay_flags flags)
 {
 	if (RELAY_HAVE_SPLICE && !(flags & RELAY_NO_SPLICE)) {
 		d->splice = true; /* the pipe comes with the first bytes (dir_make_pipe()) */
+		return 0;
+	}
+	if (!d->buf) {
+		/* copy path from the start: the buffer comes with the first bytes (dir_fill()) and
+		 * goes again when relay_trim() finds it empty, as the pipes do */
+		d->splice = false;
 		return 0;
 	}
 	return dir_to_copy(d);
@@ -545,6 +559,12 @@ void relay_trim(struct relay *r)
 
 		if (d->splice && d->pipe_rd >= 0 && d->pipe_len == 0)
 			close_pipe(d);
+		/* copy path, nothing pending (and no pipe left from a fallback): the buffer goes */
+		if (!d->splice && d->buf && d->pipe_rd < 0 && d->buf_off == d->buf_len) {
+			free(d->buf);
+			d->buf = NULL;
+			d->buf_cap = d->buf_off = d->buf_len = 0;
+		}
 	}
 }
 

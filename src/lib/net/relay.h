@@ -22,6 +22,7 @@
  *
  * Memory per tunnel is bounded: per direction one pipe (RELAY_PIPE_SIZE, kernel memory) in the
  * splice() path, or one RELAY_BUF_SIZE heap buffer in the copy path, plus the initial bytes.
+ * Both are made with a direction's first bytes and given back by relay_trim() when empty.
  * Nothing is read from a socket while its direction's pipe or buffer is full (back-pressure:
  * a peer that stops reading stops the relay reading from the other peer).
  *
@@ -109,8 +110,9 @@ int relay_handle(struct relay *r, int which, uint32_t events);
  * pointer may be NULL. */
 void relay_stats(const struct relay *r, uint64_t *ret_a_to_b, uint64_t *ret_b_to_a);
 
-/* Closes the pipes that hold no bytes (they are made again when needed). For a caller that
- * sees a tunnel idle: it then costs two sockets and no pipe. Wants do not change. */
+/* Closes the pipes, and frees the copy path's buffers, that hold no bytes (they are made again
+ * when needed). For a caller that sees a tunnel idle: it then costs two sockets, no pipe and
+ * no buffer. Wants do not change. */
 void relay_trim(struct relay *r);
 
 /* Is direction `dir` (0 = a→b, 1 = b→a) still using splice()? For logs and tests. */

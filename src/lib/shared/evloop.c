@@ -22,6 +22,12 @@ _Static_assert(EVL_IN == EPOLLIN && EVL_OUT == EPOLLOUT && EVL_ERR == EPOLLERR &
 _Static_assert(EVL_IN == POLLIN && EVL_OUT == POLLOUT && EVL_ERR == POLLERR && EVL_HUP == POLLHUP,
 	       "EVL_* and POLL* bits differ");
 
+/* -Dc_args=-DSRT_EVLOOP_POLL=1: the poll back-end by default and nothing else portable, to
+ * measure the loop apart from the copy-only relay of the portable build (bench only). */
+#ifndef SRT_EVLOOP_POLL
+#define SRT_EVLOOP_POLL 0
+#endif
+
 #define EVL_INTEREST (EVL_IN | EVL_OUT)
 #define EVL_REPORTED (EVL_IN | EVL_OUT | EVL_ERR | EVL_HUP)
 
@@ -45,7 +51,7 @@ int evloop_new(enum evloop_backend backend, struct evloop **ret)
 	if (!ret)
 		return -EINVAL;
 	if (backend == EVLOOP_DEFAULT)
-		backend = (HAVE_EPOLL && SRT_NET_LINUX) ? EVLOOP_EPOLL : EVLOOP_POLL;
+		backend = (HAVE_EPOLL && SRT_NET_LINUX && !SRT_EVLOOP_POLL) ? EVLOOP_EPOLL : EVLOOP_POLL;
 	if (backend != EVLOOP_EPOLL && backend != EVLOOP_POLL)
 		return -EINVAL;
 	if (backend == EVLOOP_EPOLL && !HAVE_EPOLL)
