@@ -909,6 +909,46 @@ static void test_lazy_pipes(void)
 	close(y[1]);
 }
 
+/* The copy path's buffers come with the first bytes and go with relay_trim() (what the portable
+ * build runs for every tunnel: thousands of idle tunnels must not hold 128 KiB each). */
+static void test_lazy_buffers(void)
+{
+	int x[2], y[2];
+	struct relay *r = NULL;
+	char got[64];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, x) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, y) < 0) {
+		ok(0, "lazy-copy: socketpair");
+		return;
+	}
+	is_int(relay_new_flags(x[1], y[0], NULL, 0, RELAY_NO_SPLICE, &r), 0, "lazy-copy: relay_new");
+	is_int(relay_heap_bytes(r), 0, "lazy-copy: a new relay holds no buffer");
+	ok(relay_wants(r, 0) == RELAY_WANT_READ && relay_wants(r, 1) == RELAY_WANT_READ,
+	   "lazy-copy: it still wants to read both sides");
+	ok(write(x[0], "hello", 5) == 5, "lazy-copy: client sends");
+	is_int(relay_handle(r, 0, EPOLLIN), 0, "lazy-copy: relay_handle moves the bytes");
+	ok(read(y[1], got, sizeof(got)) == 5 && memcmp(got, "hello", 5) == 0,
+	   "lazy-copy: they arrive");
+	is_int(relay_heap_bytes(r), RELAY_BUF_SIZE,
+	       "lazy-copy: the direction that moved bytes has its buffer");
+	relay_trim(r);
+	is_int(relay_heap_bytes(r), 0, "lazy-copy: relay_trim frees the empty buffer");
+	ok(relay_wants(r, 0) == RELAY_WANT_READ, "lazy-copy: after trimming, still wants to read");
+	ok(write(y[1], "back", 4) == 4, "lazy-copy: server sends");
+	is_int(relay_handle(r, 1, EPOLLIN), 0, "lazy-copy: relay_handle, the other way");
+	ok(read(x[0], got, sizeof(got)) == 4 && memcmp(got, "back", 4) == 0,
+	   "lazy-copy: they arrive after a trim");
+	ok(write(x[0], "again", 5) == 5 && relay_handle(r, 0, EPOLLIN) == 0 &&
+		   read(y[1], got, sizeof(got)) == 5 && memcmp(got, "again", 5) == 0,
+	   "lazy-copy: a trimmed direction gets a new buffer and relays");
+	relay_free(r);
+	close(x[0]);
+	close(x[1]);
+	close(y[0]);
+	close(y[1]);
+}
+
 int main(void)
 {
 	struct sigaction sa = { .sa_handler = SIG_IGN };
@@ -934,6 +974,7 @@ int main(void)
 	test_reset(RELAY_NO_SPLICE);
 	test_unix();
 	test_lazy_pipes();
+	test_lazy_buffers();
 	test_throughput();
 
 	printf("# total %.1f s\n", now_s() - t0);

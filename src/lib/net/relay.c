@@ -575,6 +575,11 @@ bool relay_is_splicing(const struct relay *r, int dir)
 	return r->dir[dir].splice;
 }
 
+size_t relay_heap_bytes(const struct relay *r)
+{
+	return r ? r->dir[0].buf_cap + r->dir[1].buf_cap : 0;
+}
+
 struct relay *relay_free(struct relay *r)
 {
 	if (!r)

@@ -119,6 +119,9 @@ void relay_trim(struct relay *r);
 bool relay_is_splicing(const struct relay *r, int dir);
 /* Does this build use splice() at all (Linux, not the portable build)? */
 bool relay_can_splice(void);
+/* Bytes of heap buffer the relay holds (copy path and initial bytes; not the pipes). For
+ * tests. */
+size_t relay_heap_bytes(const struct relay *r);
 
 /* Frees the relay and its pipes and buffers (not the sockets). NULL-safe; returns NULL. */
 struct relay *relay_free(struct relay *r);
