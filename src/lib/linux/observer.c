@@ -12,6 +12,7 @@
  * the sandbox waits for them, and nothing is decided by them.
  */
 #include "linux/observer.h"
+#include "linux/guard.h"
 
 #include <errno.h>
 #include <linux/seccomp.h>
@@ -32,6 +33,7 @@
 
 struct observer {
 	int stop, listener, fifo;
+	struct guard *guard;
 	observer_fn fn;
 	observer_line_fn line_fn;
 	void *ud;
@@ -132,12 +134,16 @@ static bool serve_one(struct observer *o, const struct seccomp_notif_sizes *size
 	memset(req, 0, sizes->seccomp_notif);
 	if (ioctl(o->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
 		return errno == EINTR || errno == ENOENT; /* ENOENT: the caller died meanwhile */
+	/* creations go to the guard, which answers them itself (never "continue") */
+	if (o->guard && guard_handle(o->guard, o->listener, req))
+		return true;
 	/* answer first: the sandboxed thread waits for it */
 	memset(resp, 0, sizes->seccomp_notif_resp);
 	resp->id = req->id;
 	resp->error = -EPERM;
 	(void)ioctl(o->listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
-	report(o, req);
+	if (o->fn)
+		report(o, req);
 	return true;
 }
 
@@ -209,7 +215,8 @@ int observer_start(const struct observer_cfg *cfg, struct observer **ret)
 	o->fn = cfg->fn;
 	o->line_fn = cfg->line_fn;
 	o->ud = cfg->ud;
-	if (!o->fn && o->listener >= 0) {
+	o->guard = cfg->guard;
+	if (!o->fn && !o->guard && o->listener >= 0) {
 		close(o->listener);
 		o->listener = -1;
 	}
@@ -233,6 +240,7 @@ int observer_start(const struct observer_cfg *cfg, struct observer **ret)
 			close(o->listener);
 		if (o->fifo >= 0)
 			close(o->fifo);
+		guard_free(o->guard);
 		free(o);
 		return r;
 	}
@@ -240,6 +248,7 @@ int observer_start(const struct observer_cfg *cfg, struct observer **ret)
 	return 0;
 
 fail_fds:
+	guard_free(cfg->guard);
 	if (cfg->listener >= 0)
 		close(cfg->listener);
 	if (cfg->fifo >= 0)
@@ -259,6 +268,7 @@ struct observer *observer_stop(struct observer *o)
 	pthread_join(o->thread, NULL);
 	if (o->listener >= 0)
 		close(o->listener);
+	guard_free(o->guard);
 	if (o->fifo >= 0)
 		close(o->fifo);
 	close(o->stop);
