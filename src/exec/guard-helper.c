@@ -163,13 +163,13 @@ static int do_open(const struct guard_req *q, int pfd, const char *name, bool sl
 		/* an existing file is only opened; nothing new gets the name */
 		if (!(flags & O_EXCL)) {
 			fd = openat(pfd, name, (flags & ~O_CREAT) | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0 && errno == ELOOP && !(flags & O_NOFOLLOW))
+				fd = openat(pfd, name, (flags & ~O_CREAT) | O_CLOEXEC);
 			if (fd >= 0)
 				return fd;
-			if (errno == ELOOP && !(flags & O_NOFOLLOW)) {
-				fd = openat(pfd, name, (flags & ~O_CREAT) | O_CLOEXEC);
-				if (fd >= 0)
-					return fd;
-			}
+			/* it exists (a read-only or hidden mount says no): the kernel's answer */
+			if (errno != ENOENT)
+				return -errno;
 		}
 		deny(p, rule, full, "a deny pattern matches the new name");
 		return -EACCES;

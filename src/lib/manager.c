@@ -2116,6 +2116,14 @@ static int guard_spawn(srt_manager *m, const struct build *b, const char *helper
 		return (int)pid;
 	}
 	r = guard_attach(sv[0], pid, guarded, ch, ret, why, sizeof(why));
+	if (r == -ESRCH) {
+		/* srt-exec's process (the command) has already exited: bwrap's pid 1 ends the
+		 * sandbox with it, so nothing is left to guard; a creation still made meanwhile
+		 * gets EPERM from the observer (no guard) or ENOSYS (no listener) */
+		(void)waitpid(pid, NULL, 0);
+		mlog(m, SRT_LOG_DEBUG, "creation guard: the command has already exited");
+		return 0;
+	}
 	if (r < 0) {
 		(void)kill(pid, SIGKILL);
 		(void)waitpid(pid, NULL, 0);
