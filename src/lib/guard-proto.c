@@ -147,9 +147,13 @@ int guard_check_move(struct path_glob *const *rules, size_t n, const char *from,
 		alive = state_of(rules[i], to, &b);
 		if (!alive || !path_glob_state_may_match_below(rules[i], &b))
 			continue; /* nothing below `to` can match */
+		/* a path below `to` matches when some position of b's set accepts the rest; if
+		 * every position of b is also in a's set, the same path below `from` matched
+		 * already: nothing new. Otherwise refuse. */
 		(void)state_of(rules[i], from, &a);
-		if (memcmp(&a, &b, sizeof(a)) != 0)
-			return (int)i;
+		for (size_t w = 0; w < PATH_GLOB_STATE_WORDS; w++)
+			if (b.w[w] & ~a.w[w])
+				return (int)i;
 	}
 	return -1;
 }

@@ -94,8 +94,9 @@ int guard_check_name(struct path_glob *const *rules, size_t n, const char *path)
 /* A rename of `from` to `to` (both absolute, normalised): the index of a rule that would match
  * a path that did not match before, or -1. `to` itself is checked, and so is everything that
  * could lie below it if it is (or becomes, by a swap) a directory: a rule whose automaton
- * stands differently after `to` than after `from`, and that could still match below `to`,
- * refuses the rename (a directory's contents keep their names, so when the state is the same
- * they match exactly as before). Conservative: no look at the file type, which could change
+ * stands at a position after `to` that it does not reach after `from`, and that could still
+ * match below `to`, refuses the rename (a directory's contents keep their names: when the
+ * positions after `to` are a subset of those after `from`, whatever matches below `to` matched
+ * below `from` already). Conservative: no look at the file type, which could change
  * under us. */
 int guard_check_move(struct path_glob *const *rules, size_t n, const char *from, const char *to);
