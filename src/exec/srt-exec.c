@@ -14,7 +14,11 @@
  *     and srt answers every one with EPERM after recording it (if srt is gone the kernel
  *     fails them with ENOSYS), so the listener reports, it does not decide;
  *  3. sends srt its status (landlock-spec.h: ABI, parts applied, error) over --status FD, the
- *     listener attached, and executes the command, which inherits both layers.
+ *     listener and a pidfd of itself attached (the creation guard's helper joins this
+ *     process's namespaces through it), and executes the command, which inherits both layers.
+ *
+ * srt-exec --guard ... is a different program sharing this binary: the creation guard's
+ * helper, started by srt on the host (guard-helper.c).
  *
  * Fails closed: if anything here fails the command is not run (status 125, one line on
  * stderr, and the status with the error sent to srt when possible). Standalone, libc only

@@ -4,7 +4,9 @@
  * notification listener (received from srt-exec by the manager, with srt-exec's status) and
  * answers every notification with EPERM after reporting it. It never answers anything else (no SECCOMP_USER_NOTIF_FLAG_CONTINUE): the
  * filter decides, the observer only reports, so a bug or a race here cannot let a call
- * through. If the observer is slow the sandboxed call waits; if it is gone the kernel fails
+ * through. The one exception is the creation guard (guard.h), which shares the listener (the
+ * kernel allows one per filter chain): its calls are handed to guard_handle(), which answers
+ * them with the result of the call its helper made (never "continue" either). If the observer is slow the sandboxed call waits; if it is gone the kernel fails
  * the call with ENOSYS.
  *
  * The same thread reads the report FIFO of srt-report.so (failed file accesses seen from
