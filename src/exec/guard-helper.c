@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -126,7 +127,7 @@ static int resolve(int dirfd, const char *path, int *ret_pfd, char *name, char *
 	if (r >= 0 && name[0] && strcmp(name, ".") && strcmp(name, ".."))
 		r = guard_join(real, name, full);
 	else if (r >= 0)
-		strcpy(full, real);
+		memcpy(full, real, strlen(real) + 1);
 	if (r < 0) {
 		close(pfd);
 		return r;
@@ -451,6 +452,21 @@ int guard_main(int argc, char **argv, void (*apply)(int ll_fd))
 		return 125;
 	}
 
+	/* No controlling terminal: the helper must never open srt's terminal for a command that
+	 * opens /dev/tty (the sandbox runs in a session of its own, without srt's). Not a
+	 * session leader (srt made it a process group leader), so TIOCNOTTY detaches just it. */
+	{
+		int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+		if (tty >= 0) {
+			if (ioctl(tty, TIOCNOTTY) < 0)
+				ready_fail(sock, errno, "TIOCNOTTY");
+			close(tty);
+			tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+			if (tty >= 0)
+				ready_fail(sock, EBUSY, "still a controlling terminal after TIOCNOTTY");
+		}
+	}
 	proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (proc_fd < 0)
 		ready_fail(sock, errno, "opening /proc/self/fd");

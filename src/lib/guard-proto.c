@@ -62,7 +62,7 @@ int guard_split(const char *path, char *parent, char *name, bool *ret_slash)
 	while (end > 0 && path[end - 1] == '/')
 		end--;
 	if (end == 0) { /* "/", "//": the root itself */
-		strcpy(parent, "/");
+		memcpy(parent, "/", 2);
 		name[0] = '\0';
 		return 0;
 	}
@@ -73,14 +73,14 @@ int guard_split(const char *path, char *parent, char *name, bool *ret_slash)
 	memcpy(name, path + start, end - start);
 	name[end - start] = '\0';
 	if (start == 0) {
-		strcpy(parent, ".");
+		memcpy(parent, ".", 2);
 		return 0;
 	}
 	/* drop the slashes between the parent and the name; keep "/" for the root */
 	while (start > 1 && path[start - 1] == '/' && path[start - 2] == '/')
 		start--;
 	if (start == 1) {
-		strcpy(parent, "/");
+		memcpy(parent, "/", 2);
 		return 0;
 	}
 	memcpy(parent, path, start - 1);

@@ -121,6 +121,17 @@ is "$(stat -c %a "$P/sub/um.txt")" 640 "the caller's umask applies to files"
 is "$(stat -c %a "$P/sub/umd")" 750 "and to directories"
 check_host_clean "system calls"
 
+# ---- O_CREAT opens of the caller's own descriptors by name ----
+srt_run -s "$S" sh -c 'echo to-err >/dev/stderr; echo to-out >/dev/stdout; echo fd >/dev/fd/1;
+	echo proc >/proc/self/fd/1; echo null >/dev/null; echo "rc=$?"'
+is "$OUT" "to-out
+fd
+proc
+rc=0" "> /dev/stdout, /dev/fd/1, /proc/self/fd/1 and /dev/null work with the guard on"
+like "$ERR" "to-err" "> /dev/stderr too"
+srt_run -s "$S" sh -c 'exec 3</dev/null; echo x >/dev/fd/3' 2>/dev/null
+is "$RC" 2 "a read-only descriptor is not opened for writing by name"
+
 # ---- renaming a directory so that what it holds would match ----
 mkdir -p "$P/dir1" && echo k >"$P/dir1/a.key"
 srt_run -s "$S" sh -c 'mv dir1 dir2 && echo "plain=0"; mkdir -p zz && mv dir2 zz/keys; echo "into=$?"'

@@ -242,6 +242,60 @@ static int proc_self_fd(const char *path)
 	return (int)v;
 }
 
+/* The descriptor number a path names the caller's own descriptor by: /dev/stdin, /dev/stdout,
+ * /dev/stderr, /dev/fd/N, /proc/self/fd/N, /proc/thread-self/fd/N; else -1. */
+static int self_fd_path(const char *path)
+{
+	char *end;
+	long v;
+
+	if (strcmp(path, "/dev/stdin") == 0)
+		return 0;
+	if (strcmp(path, "/dev/stdout") == 0)
+		return 1;
+	if (strcmp(path, "/dev/stderr") == 0)
+		return 2;
+	if (strncmp(path, "/dev/fd/", 8) == 0 && path[8] >= '0' && path[8] <= '9') {
+		errno = 0;
+		v = strtol(path + 8, &end, 10);
+		return errno || *end || v > INT32_MAX ? -1 : (int)v;
+	}
+	return proc_self_fd(path);
+}
+
+/* fds[0] = the caller's descriptor n itself (pidfd_getfd), *nfds = 1, when its access mode
+ * allows what flags ask; returns 1 (answer with the descriptor) or -errno. */
+static int reopen_self(pid_t tid, int n, uint32_t flags, int fds[2], int *nfds)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD), fd, fl;
+	bool want_w = (flags & O_ACCMODE) != O_RDONLY, want_r = (flags & O_ACCMODE) != O_WRONLY;
+	struct stat st;
+
+	if (pidfd < 0)
+		return errno == ESRCH ? -ESRCH : -EPERM;
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, n, 0);
+	close(pidfd);
+	if (fd < 0)
+		return errno == EBADF ? -ENOENT : -EPERM;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fstat(fd, &st) < 0) {
+		close(fd);
+		return -EPERM;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return -EISDIR;
+	}
+	if ((fl & O_PATH) || (want_w && (fl & O_ACCMODE) == O_RDONLY) ||
+	    (want_r && (fl & O_ACCMODE) == O_WRONLY)) {
+		close(fd);
+		return -EACCES;
+	}
+	fds[0] = fd;
+	*nfds = 1;
+	return 1;
+}
+
 static void answer(int listener, uint64_t id, int err)
 {
 	struct seccomp_notif_resp resp = {.id = id, .error = err < 0 ? err : 0, .val = 0};
@@ -426,6 +480,14 @@ static int prepare(struct guard *g, const struct seccomp_notif *req, enum call_k
 	if (q->op == GUARD_OP_LINK && !(q->flags & AT_EMPTY_PATH) && !q->path2[0])
 		return -ENOENT;
 
+	/* An O_CREAT open of the caller's own descriptor by name (`> /dev/stderr`): the helper
+	 * is in no pid namespace of the sandbox, its /proc/self names nothing there. The name
+	 * creates nothing; answer with the caller's own file (dup semantics: no new open, so no
+	 * O_TRUNC, the same offset and flags), and only when it allows the asked access. */
+	if (q->op == GUARD_OP_OPEN && self_fd_path(q->path1) >= 0) {
+		*nfds = 0;
+		return reopen_self(tid, self_fd_path(q->path1), q->flags, fds, nfds);
+	}
 	r = same_root(g, tid);
 	if (r < 0)
 		return r;
@@ -489,6 +551,18 @@ bool guard_handle(struct guard *g, int listener, const struct seccomp_notif *req
 		goto done; /* the caller is gone (or was interrupted): nothing to answer */
 	if (r < 0) {
 		answer(listener, req->id, r);
+		goto done;
+	}
+	if (r == 1) { /* the caller's own descriptor (reopen_self()) */
+		struct seccomp_notif_addfd add = {
+			.id = req->id,
+			.flags = SECCOMP_ADDFD_FLAG_SEND,
+			.srcfd = (uint32_t)fds[0],
+			.newfd_flags = cloexec ? O_CLOEXEC : 0,
+		};
+
+		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno != ENOENT)
+			answer(listener, req->id, errno == EMFILE ? -EMFILE : -EPERM);
 		goto done;
 	}
 	r = exchange(g, fds, nfds, &fd);
