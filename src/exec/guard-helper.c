@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,6 +413,7 @@ int guard_main(int argc, char **argv, void (*apply)(int ll_fd))
 	int sock = -1, pidfd = -1, ll_fd = -1;
 	struct guard_ready g = {.magic = GUARD_MAGIC};
 	struct statx sx;
+	pid_t parent;
 	int r;
 
 	rules = calloc((size_t)argc, sizeof(*rules));
@@ -467,6 +469,7 @@ int guard_main(int argc, char **argv, void (*apply)(int ll_fd))
 				ready_fail(sock, EBUSY, "still a controlling terminal after TIOCNOTTY");
 		}
 	}
+	parent = getppid();
 	proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (proc_fd < 0)
 		ready_fail(sock, errno, "opening /proc/self/fd");
@@ -482,6 +485,12 @@ int guard_main(int argc, char **argv, void (*apply)(int ll_fd))
 		ready_fail(sock, errno, "PR_SET_NO_NEW_PRIVS");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		ready_fail(sock, errno, "PR_SET_DUMPABLE");
+	/* srt armed PDEATHSIG, but changing credentials (the user namespace, the capabilities)
+	 * cleared it; a helper stuck in a call (a FIFO) must not outlive srt */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		ready_fail(sock, errno, "PR_SET_PDEATHSIG");
+	if (getppid() != parent)
+		_exit(0);
 	if (ll_fd >= 0) {
 		apply(ll_fd); /* exits 125 on failure: srt sees no ready message */
 		close(ll_fd);

@@ -132,6 +132,14 @@ like "$ERR" "to-err" "> /dev/stderr too"
 srt_run -s "$S" sh -c 'exec 3</dev/null; echo x >/dev/fd/3' 2>/dev/null
 is "$RC" 2 "a read-only descriptor is not opened for writing by name"
 
+# ---- a guarded open that never completes (a FIFO nobody opens) does not keep srt alive ----
+timeout -s KILL 120 timeout -s INT 2 "$SRT" -s "$S" sh -c 'mkfifo sub/fifo; echo x >sub/fifo' \
+	>/dev/null 2>&1
+is "$?" 124 "srt interrupted while the helper waits on a FIFO ends (not killed by the outer timeout)"
+sleep 1
+is "$(pgrep -f "srt-exec --guard.*$P" || true)" "" "and no helper is left"
+rm -f "$P/sub/fifo"
+
 # ---- renaming a directory so that what it holds would match ----
 mkdir -p "$P/dir1" && echo k >"$P/dir1/a.key"
 srt_run -s "$S" sh -c 'mv dir1 dir2 && echo "plain=0"; mkdir -p zz && mv dir2 zz/keys; echo "into=$?"'

@@ -102,6 +102,12 @@ int guard_attach(int sock, pid_t pid, guard_report_fn fn, void *ud, struct guard
 	return 0;
 }
 
+void guard_kill(struct guard *g)
+{
+	if (g && g->pid > 0)
+		(void)kill(g->pid, SIGKILL); /* a zombie until guard_free() reaps it: no reuse */
+}
+
 struct guard *guard_free(struct guard *g)
 {
 	if (!g)

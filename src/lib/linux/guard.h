@@ -47,5 +47,10 @@ int guard_attach(int sock, pid_t pid, guard_report_fn fn, void *ud, struct guard
 /* Whether notification `req` is a guarded call; if it is, it has been answered. */
 bool guard_handle(struct guard *g, int listener, const struct seccomp_notif *req);
 
+/* Kills the helper (not reaped): a request it is stuck in (an O_CREAT open of a FIFO nobody
+ * opens) then ends, and so does guard_handle(). For observer_stop(), before it joins the
+ * thread. NULL-safe. */
+void guard_kill(struct guard *g);
+
 /* Closes the socket (the helper exits), kills and reaps the helper; NULL-safe; NULL. */
 struct guard *guard_free(struct guard *g);

@@ -267,6 +267,8 @@ struct observer *observer_stop(struct observer *o)
 	if (write(o->stop, &one, sizeof(one)) < 0) {
 		/* an eventfd write fails only on overflow */
 	}
+	/* the thread may wait for the guard's helper, which may wait forever (a FIFO) */
+	guard_kill(o->guard);
 	pthread_join(o->thread, NULL);
 	if (o->listener >= 0)
 		close(o->listener);
