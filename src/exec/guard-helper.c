@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "guard-proto.h"
+#include "shared/fdpass.h"
 #include "landlock-spec.h"
 #include "path-glob.h"
 
@@ -151,6 +152,17 @@ static void deny(struct guard_resp *p, int rule, const char *full, const char *w
 	snprintf(p->why, sizeof(p->why), "%s", why);
 }
 
+/* Does a deny pattern match the new name `full`? Then p says so and -EACCES; else 0. */
+static int refused(struct guard_resp *p, const char *full)
+{
+	int rule = guard_check_name(rules, n_rules, full);
+
+	if (rule < 0)
+		return 0;
+	deny(p, rule, full, "a deny pattern matches the new name");
+	return -EACCES;
+}
+
 static int do_open(const struct guard_req *q, int pfd, const char *name, bool slash,
 		   const char *full, struct guard_resp *p)
 {
@@ -219,27 +231,19 @@ static int serve(const struct guard_req *q, int dir1, int dir2, struct guard_res
 			r = -EEXIST;
 			break;
 		}
-		rule = guard_check_name(rules, n_rules, full);
-		if (rule >= 0) {
-			deny(p, rule, full, "a deny pattern matches the new name");
-			r = -EACCES;
+		if ((r = refused(p, full)) < 0)
 			break;
-		}
 		umask((mode_t)q->umask);
 		r = mkdirat(pfd, name, (mode_t)q->mode) < 0 ? -errno : 0;
 		break;
 	case GUARD_OP_MKNOD:
 	case GUARD_OP_SYMLINK:
 		if (no_new_name(name) || slash) {
-			r = no_new_name(name) ? -EEXIST : (q->op == GUARD_OP_MKNOD ? -ENOENT : -ENOENT);
+			r = no_new_name(name) ? -EEXIST : -ENOENT;
 			break;
 		}
-		rule = guard_check_name(rules, n_rules, full);
-		if (rule >= 0) {
-			deny(p, rule, full, "a deny pattern matches the new name");
-			r = -EACCES;
+		if ((r = refused(p, full)) < 0)
 			break;
-		}
 		umask((mode_t)q->umask);
 		if (q->op == GUARD_OP_MKNOD)
 			r = mknodat(pfd, name, (mode_t)q->mode, (dev_t)q->dev) < 0 ? -errno : 0;
@@ -251,12 +255,8 @@ static int serve(const struct guard_req *q, int dir1, int dir2, struct guard_res
 			r = -EEXIST;
 			break;
 		}
-		rule = guard_check_name(rules, n_rules, full);
-		if (rule >= 0) {
-			deny(p, rule, full, "a deny pattern matches the new name");
-			r = -EACCES;
+		if ((r = refused(p, full)) < 0)
 			break;
-		}
 		if (q->flags & AT_EMPTY_PATH) {
 			/* the file behind the descriptor (an O_TMPFILE file): linkat(AT_EMPTY_PATH)
 			 * would want the opener's credentials (Linux 6.10) or CAP_DAC_READ_SEARCH;
@@ -324,26 +324,7 @@ static int serve(const struct guard_req *q, int dir1, int dir2, struct guard_res
 
 static void send_resp(int sock, struct guard_resp *p, int fd)
 {
-	struct iovec iov = {.iov_base = p, .iov_len = sizeof(*p)};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		memset(&u, 0, sizeof(u));
-		m.msg_control = u.buf;
-		m.msg_controllen = sizeof(u.buf);
-		c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	if (sendmsg(sock, &m, MSG_NOSIGNAL) != (ssize_t)sizeof(*p))
+	if (fd_send(sock, p, sizeof(*p), &fd, fd >= 0 ? 1 : 0) != (ssize_t)sizeof(*p))
 		_exit(0); /* srt is gone */
 }
 

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "guard-helper.h"
+#include "shared/fdpass.h"
 #include "landlock-abi.h"
 #include "landlock-spec.h"
 
@@ -50,41 +51,15 @@ static struct landlock_status status;
 static void send_status(int listener, int pidfd)
 {
 	unsigned char msg[LANDLOCK_STATUS_SIZE];
-	struct iovec iov = {.iov_base = msg, .iov_len = sizeof(msg)};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-	} u;
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	int fds[2] = {listener, pidfd};
 	ssize_t n;
 
 	landlock_status_encode(&status, msg);
-	if (listener >= 0) {
-		struct cmsghdr *c;
-
-		memset(&u, 0, sizeof(u));
-		m.msg_control = u.buf;
-		m.msg_controllen = sizeof(u.buf);
-		c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		if (pidfd >= 0) {
-			int both[2] = {listener, pidfd};
-
-			c->cmsg_len = CMSG_LEN(2 * sizeof(int));
-			memcpy(CMSG_DATA(c), both, sizeof(both));
-		} else {
-			m.msg_controllen = CMSG_SPACE(sizeof(int));
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(c), &listener, sizeof(int));
-		}
-	}
-	do
-		n = sendmsg(status_sock, &m, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	n = fd_send(status_sock, msg, sizeof(msg), fds,
+		    listener < 0 ? 0 : pidfd < 0 ? 1 : 2);
 	if (n != (ssize_t)sizeof(msg)) {
 		fprintf(stderr, "srt-exec: sending the status to srt: %s\n",
-			strerror(n < 0 ? errno : EIO));
+			strerror(n < 0 ? (int)-n : EIO));
 		_exit(125);
 	}
 }
@@ -262,9 +237,9 @@ static void apply_landlock(const struct landlock_spec *sp, bool stdio)
 	status.applied = parts;
 }
 
-/* For the guard helper: the same ruleset, without the rules for the standard descriptors
- * (the helper's are srt's, not the command's). */
-static void apply_landlock_fd(int ll_fd)
+/* Applies the ruleset srt describes on ll_fd; stdio: with the rules for the standard
+ * descriptors (the command's; the guard helper's are srt's, so it goes without them). */
+static void apply_landlock_from(int ll_fd, bool stdio)
 {
 	struct landlock_spec sp;
 	size_t len;
@@ -274,8 +249,14 @@ static void apply_landlock_fd(int ll_fd)
 	free(text);
 	if (r < 0)
 		die("the Landlock description from srt", -r);
-	apply_landlock(&sp, false);
+	apply_landlock(&sp, stdio);
 	landlock_spec_free(&sp);
+}
+
+/* For the guard helper. */
+static void apply_landlock_fd(int ll_fd)
+{
+	apply_landlock_from(ll_fd, false);
 }
 
 static void usage(void)
@@ -310,16 +291,7 @@ int main(int argc, char **argv)
 
 	status.abi = srt_ll_abi_version();
 	if (ll_fd >= 0) {
-		struct landlock_spec sp;
-		size_t len;
-		char *text = read_fd(ll_fd, LANDLOCK_SPEC_MAX_SIZE, &len);
-		int r = landlock_spec_parse(text, len, &sp);
-
-		free(text);
-		if (r < 0)
-			die("the Landlock description from srt", -r);
-		apply_landlock(&sp, true);
-		landlock_spec_free(&sp);
+		apply_landlock_from(ll_fd, true);
 		close(ll_fd);
 	}
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "guard-proto.h"
+#include "shared/fdpass.h"
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL
@@ -312,31 +313,17 @@ static void answer(int listener, uint64_t id, int err)
 /* Sends the request with its descriptors and receives the reply (and a descriptor). */
 static int exchange(struct guard *g, const int *fds, int nfds, int *ret_fd)
 {
-	struct iovec iov = {.iov_base = &g->req, .iov_len = sizeof(g->req)};
+	struct iovec iov;
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(2 * sizeof(int))];
 	} u;
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct msghdr m;
 	ssize_t n;
 
 	*ret_fd = -1;
-	memset(&u, 0, sizeof(u));
-	if (nfds > 0) {
-		struct cmsghdr *c;
-
-		m.msg_control = u.buf;
-		m.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
-		c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
-	}
-	do
-		n = sendmsg(g->sock, &m, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(g->req))
+	if (nfds < 0 || fd_send(g->sock, &g->req, sizeof(g->req), fds, (size_t)nfds) !=
+				(ssize_t)sizeof(g->req))
 		return -EPIPE;
 
 	iov = (struct iovec){.iov_base = &g->resp, .iov_len = sizeof(g->resp)};
