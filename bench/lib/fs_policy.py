@@ -156,6 +156,17 @@ def main():
                                 a.runs, a.warmup, env=env, json_dir=a.json_dir)
     res["again"] = bl.hyperfine("srt scan, repeated (scan cache)", scan, max(a.runs, 30),
                                 a.warmup, env=env, json_dir=a.json_dir)
+    # the scan's own time, as the driver measures it around fs_scan(): what srt pays, without
+    # starting a process (exec, dynamic linking), which srt has already done when it scans
+    inproc = []
+    for _ in range(max(a.runs, 30)):
+        line = run_once(scan)
+        if "from-cache 1" not in line:
+            bl.die(f"the repeated scan did not use its cache: {line}")
+        inproc.append(float(line.rsplit(" ms ", 1)[1]))
+    inproc.sort()
+    in_med = inproc[len(inproc) // 2]
+    in_p90 = inproc[min(len(inproc) - 1, (len(inproc) * 9) // 10)]
     res["nocache"] = bl.hyperfine("srt scan, no cache at all",
                                   [x for x in scan if x not in ("--cache", cache)],
                                   a.runs, a.warmup, env=env, json_dir=a.json_dir)
@@ -203,6 +214,9 @@ def main():
     for key in ("first", "again", "nocache", "rg", "rg-mand", "e2e-base", "e2e", "e2e-globs"):
         if key in res:
             rows.append([res[key].name, f"{res[key].median:.2f}", f"{res[key].p90:.2f}"])
+        if key == "again":
+            rows.append(["srt scan, repeated, fs_scan() alone (driver's own clock)",
+                         f"{in_med:.2f}", f"{in_p90:.2f}"])
     for r in res.get("rg-per", []):
         rows.append([r.name, f"{r.median:.2f}", f"{r.p90:.2f}"])
     bl.print_table(rows, ["benchmark", "median ms", "p90 ms"])
@@ -210,7 +224,8 @@ def main():
     first, again = res["first"].median, res["again"].median
     print(f"fs-policy: {n_files} files: first scan = {first:.1f} ms (target < 1000 ms:"
           f" {'met' if first < 1000 else 'NOT met'}), repeated = {again:.1f} ms (target < 50 ms:"
-          f" {'met' if again < 50 else 'NOT met'})")
+          f" {'met' if again < 50 else 'NOT met'}, as a whole process); fs_scan() alone"
+          f" repeated = {in_med:.1f} ms ({'met' if in_med < 50 else 'NOT met'})")
     if "rg" in res:
         rg = res["rg"].median
         per = sum(r.median for r in res["rg-per"])

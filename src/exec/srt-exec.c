@@ -14,7 +14,11 @@
  *     and srt answers every one with EPERM after recording it (if srt is gone the kernel
  *     fails them with ENOSYS), so the listener reports, it does not decide;
  *  3. sends srt its status (landlock-spec.h: ABI, parts applied, error) over --status FD, the
- *     listener attached, and executes the command, which inherits both layers.
+ *     listener and a pidfd of itself attached (the creation guard's helper joins this
+ *     process's namespaces through it), and executes the command, which inherits both layers.
+ *
+ * srt-exec --guard ... is a different program sharing this binary: the creation guard's
+ * helper, started by srt on the host (guard-helper.c).
  *
  * Fails closed: if anything here fails the command is not run (status 125, one line on
  * stderr, and the status with the error sent to srt when possible). Standalone, libc only
@@ -34,6 +38,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "guard-helper.h"
+#include "shared/fdpass.h"
 #include "landlock-abi.h"
 #include "landlock-spec.h"
 
@@ -42,36 +48,18 @@
 static int status_sock = -1;
 static struct landlock_status status;
 
-static void send_status(int listener)
+static void send_status(int listener, int pidfd)
 {
 	unsigned char msg[LANDLOCK_STATUS_SIZE];
-	struct iovec iov = {.iov_base = msg, .iov_len = sizeof(msg)};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	int fds[2] = {listener, pidfd};
 	ssize_t n;
 
 	landlock_status_encode(&status, msg);
-	if (listener >= 0) {
-		struct cmsghdr *c;
-
-		memset(&u, 0, sizeof(u));
-		m.msg_control = u.buf;
-		m.msg_controllen = sizeof(u.buf);
-		c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &listener, sizeof(int));
-	}
-	do
-		n = sendmsg(status_sock, &m, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	n = fd_send(status_sock, msg, sizeof(msg), fds,
+		    listener < 0 ? 0 : pidfd < 0 ? 1 : 2);
 	if (n != (ssize_t)sizeof(msg)) {
 		fprintf(stderr, "srt-exec: sending the status to srt: %s\n",
-			strerror(n < 0 ? errno : EIO));
+			strerror(n < 0 ? (int)-n : EIO));
 		_exit(125);
 	}
 }
@@ -82,7 +70,7 @@ static void die(const char *what, int err)
 	if (status_sock >= 0 && !status.error) {
 		status.error = err > 0 && err < 4096 ? err : EIO;
 		status.applied = 0;
-		send_status(-1);
+		send_status(-1, -1);
 	}
 	_exit(125);
 }
@@ -193,7 +181,7 @@ static void add_stdio(int ruleset, unsigned parts)
 	}
 }
 
-static void apply_landlock(const struct landlock_spec *sp)
+static void apply_landlock(const struct landlock_spec *sp, bool stdio)
 {
 	struct srt_ll_ruleset_attr ra = {0};
 	size_t ra_size = SRT_LL_RULESET_ATTR_SIZE_V1;
@@ -231,7 +219,8 @@ static void apply_landlock(const struct landlock_spec *sp)
 	if (parts & LL_PART_FS) {
 		for (size_t i = 0; i < sp->n_write; i++)
 			add_root(ruleset, sp->write[i], parts);
-		add_stdio(ruleset, parts);
+		if (stdio)
+			add_stdio(ruleset, parts);
 	}
 	if (parts & LL_PART_NET)
 		for (size_t i = 0; i < sp->n_connect; i++) {
@@ -248,6 +237,28 @@ static void apply_landlock(const struct landlock_spec *sp)
 	status.applied = parts;
 }
 
+/* Applies the ruleset srt describes on ll_fd; stdio: with the rules for the standard
+ * descriptors (the command's; the guard helper's are srt's, so it goes without them). */
+static void apply_landlock_from(int ll_fd, bool stdio)
+{
+	struct landlock_spec sp;
+	size_t len;
+	char *text = read_fd(ll_fd, LANDLOCK_SPEC_MAX_SIZE, &len);
+	int r = landlock_spec_parse(text, len, &sp);
+
+	free(text);
+	if (r < 0)
+		die("the Landlock description from srt", -r);
+	apply_landlock(&sp, stdio);
+	landlock_spec_free(&sp);
+}
+
+/* For the guard helper. */
+static void apply_landlock_fd(int ll_fd)
+{
+	apply_landlock_from(ll_fd, false);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: srt-exec --status FD [--seccomp FD] [--landlock FD] -- COMMAND "
@@ -258,8 +269,10 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	static struct sock_filter insns[MAX_INSNS];
-	int bpf_fd = -1, ll_fd = -1, listener = -1, i;
+	int bpf_fd = -1, ll_fd = -1, listener = -1, pidfd = -1, i;
 
+	if (argc > 1 && strcmp(argv[1], "--guard") == 0)
+		return guard_main(argc, argv, apply_landlock_fd);
 	for (i = 1; i + 1 < argc && strcmp(argv[i], "--") != 0; i += 2) {
 		int *slot = strcmp(argv[i], "--status") == 0	 ? &status_sock
 			    : strcmp(argv[i], "--seccomp") == 0	 ? &bpf_fd
@@ -278,16 +291,7 @@ int main(int argc, char **argv)
 
 	status.abi = srt_ll_abi_version();
 	if (ll_fd >= 0) {
-		struct landlock_spec sp;
-		size_t len;
-		char *text = read_fd(ll_fd, LANDLOCK_SPEC_MAX_SIZE, &len);
-		int r = landlock_spec_parse(text, len, &sp);
-
-		free(text);
-		if (r < 0)
-			die("the Landlock description from srt", -r);
-		apply_landlock(&sp);
-		landlock_spec_free(&sp);
+		apply_landlock_from(ll_fd, true);
 		close(ll_fd);
 	}
 
@@ -307,11 +311,18 @@ int main(int argc, char **argv)
 		if (listener < 0)
 			die("installing the seccomp filter", errno);
 		close(bpf_fd);
+		/* srt's creation guard joins this process's namespaces through it (guard.h);
+		 * pidfds refer to the process, which keeps its identity across execve */
+		pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+		if (pidfd < 0)
+			die("pidfd_open", errno);
 	}
 
-	send_status(listener);
+	send_status(listener, pidfd);
 	if (listener >= 0)
 		close(listener);
+	if (pidfd >= 0)
+		close(pidfd);
 	close(status_sock);
 
 	execvp(argv[i], argv + i);

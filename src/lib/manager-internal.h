@@ -32,6 +32,7 @@ struct observer;
 struct file_report;
 struct wrap_server;
 struct backend_monitor;
+struct guard;
 
 struct srt_manager {
 	struct srt_settings *s;
@@ -111,6 +112,8 @@ struct srt_child {
 	/* what monitor_start() takes over: Linux: the seccomp listener and the report FIFO
 	 * (-EBADF: none); macOS: the log stream reader */
 	int mon_listener, mon_fifo;
+	struct guard *mon_guard;   /* Linux: the creation guard, until the observer takes it */
+	char **guard_labels;       /* its deny entries, for its reports */
 	struct backend_monitor *monitor;
 };
 

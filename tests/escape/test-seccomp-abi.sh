@@ -31,4 +31,25 @@ if [ "$ctl_i386" = OK ]; then
 else
 	is "$(res i386_socket-unix)" "$ctl_i386" "i386 unavailable in this kernel: same outcome inside as outside"
 fi
+
+# The creation guard's traps on the other ABIs: mkdir and open(O_CREAT) of a name a deny glob
+# matches, through i386 and x32 numbers; the file must never appear.
+SG=$T/guard.json
+settings "$SG" '{"denyRead":["**/*.pem"],"allowWrite":["."],"denyWrite":[]}'
+script=""
+for c in mkdir-pem open-creat-pem; do
+	script="$script; echo i386_$c=\$(\$P abi i386 $c); rmdir esc-abi.pem 2>/dev/null; rm -f esc-abi.pem"
+	script="$script; echo x32_$c=\$(\$P abi x32 $c); rmdir esc-abi.pem 2>/dev/null; rm -f esc-abi.pem"
+done
+inside "$SG" "true$script; ls -d esc-abi.pem 2>/dev/null; echo end"
+for c in mkdir-pem open-creat-pem; do
+	failed "$(res "i386_$c")" "i386 $c under a deny glob"
+	failed "$(res "x32_$c")" "x32 $c under a deny glob"
+	if [ "$ctl_i386" = OK ]; then
+		is "$(res "i386_$c")" EACCES "i386 available: $c refused by the creation guard"
+	fi
+done
+unlike "$OUT" "esc-abi.pem" "the file never existed (checked inside after each attempt)"
+[ ! -e esc-abi.pem ]
+ok $? "and is not on the host"
 done_testing

@@ -59,10 +59,13 @@ is "$OUT" EROFS "an allow glob does not follow a matching symbolic link"
 [ ! -e "$T/outside/new" ]
 ok $? "nothing was written through the link"
 
-# ---- files created after the start (srt-settings(5) "Files created later") ----
-srt_run -s "$S" sh -c 'echo new >"$1/b/new.pem" && cat "$1/b/new.pem"' sh "$P/a"
-is "$OUT" new "a .pem created during the run is readable: deny globs cover existing files only"
-like "$ERR" "denyRead '**/*.pem' protects existing files only" "srt warns at start, naming the rule"
+# ---- files created after the start (srt-settings(5) "Files created later"): the creation
+# guard refuses them (tests/integration/test-create-guard.sh has the details) ----
+srt_run -s "$S" sh -c 'echo new >"$1/b/new.pem"' sh "$P/a"
+is "$RC" 2 "a .pem created during the run is refused (creation guard)"
+[ ! -e "$P/a/b/new.pem" ]
+ok $? "and does not exist on the host"
+unlike "$ERR" "protects existing files only" "no warning any more: the guard covers it"
 srt_run -s "$S" sh -c 'echo x >"$1/.env"' sh "$P"
 is "$RC" 2 "a new .env directly in the write root cannot be created (placeholder)"
 [ ! -s "$P/.env" ]
@@ -70,35 +73,35 @@ ok $? "and nothing was written to the host"
 gone "$P/.env"
 ok $? "the placeholder is gone after the run"
 srt_run -s "$S" sh -c 'echo x >"$1/c/.env"' sh "$P"
-is "$RC" 0 "a new .env in a subdirectory can be created (documented, warned)"
-like "$ERR" "denyWrite '**/.env' protects existing files only" "the warning names the rule"
-like "$ERR" "except a new '.env' directly in a write root" "and what is covered"
-rm -f "$P/c/.env" "$P/a/b/new.pem"
+is "$RC" 2 "a new .env in a subdirectory is refused too (creation guard)"
+[ ! -e "$P/c/.env" ]
+ok $? "and does not exist on the host"
+srt_run -s "$S" sh -c 'echo ok >"$1/c/new.txt" && cat "$1/c/new.txt"' sh "$P"
+is "$OUT" ok "other names in the same directory are created as usual"
+rm -f "$P/c/.env" "$P/a/b/new.pem" "$P/c/new.txt"
 
 # literal deny entries that do not exist: a placeholder where their directory exists in a
-# write root, a warning where it does not
+# write root, the creation guard where it does not
 settings "$T/lit-missing.json" '{"denyRead":["./c/later-secret"],"allowWrite":["."],
  "denyWrite":["./later.txt","./nodir/deeper.txt"]}'
 srt_run -s "$T/lit-missing.json" sh -c 'echo x >"$1/later.txt"; echo "w=$?"; mkdir "$1/c/later-secret"; echo "m=$?"; mkdir -p "$1/nodir" && echo y >"$1/nodir/deeper.txt"; echo "d=$?"' sh "$P"
 like "$OUT" "w=2" "a missing denyWrite file whose directory exists cannot be created (placeholder)"
 like "$OUT" "m=1" "a missing denyRead path cannot be created either, not even as a directory"
-like "$OUT" "d=0" "a missing deny path whose directory is missing too can be created (warned)"
-like "$ERR" "denyWrite './nodir/deeper.txt': '$P/nodir/deeper.txt' does not exist; if it is created" 	"and srt says so, naming the entry"
-unlike "$ERR" "later.txt' does not exist" "no warning for the entries that got a placeholder"
-[ ! -e "$P/later.txt" ] && [ ! -e "$P/c/later-secret" ]
-ok $? "the placeholders are gone after the run"
+like "$OUT" "d=2" "a missing deny path whose directory is missing too is refused (creation guard)"
+unlike "$ERR" "does not exist; if it is created" "no warning any more"
+[ ! -e "$P/later.txt" ] && [ ! -e "$P/c/later-secret" ] && [ ! -e "$P/nodir/deeper.txt" ]
+ok $? "the placeholders are gone after the run, and the deeper file was never created"
 rm -rf "$P/nodir"
 
-# strictDenyGlobs: refused instead of warned
+# strictDenyGlobs: with the creation guard there is nothing left to refuse for; it runs
 S2=$T/strict.json
 settings "$S2" '{"denyRead":["**/*.pem"],"allowWrite":["."],"denyWrite":[],"strictDenyGlobs":true}'
-srt_run -s "$S2" touch "$P/ran-strict"
-is "$RC" 125 "strictDenyGlobs: refused (status 125)"
-like "$ERR" "denyRead '**/*.pem': files that match it could be created in the write root" \
-	"the refusal names the rule and why"
-[ ! -e "$P/ran-strict" ]
-ok $? "nothing ran"
-# ... but a deny glob no write root can hold is fine with it
+srt_run -s "$S2" sh -c 'touch "$1/ran-strict"; touch "$1/ran-strict.pem"' sh "$P"
+is "$RC" 1 "strictDenyGlobs: runs; the guarded creation fails"
+[ -e "$P/ran-strict" ] && [ ! -e "$P/ran-strict.pem" ]
+ok $? "the plain file was created, the .pem was not"
+rm -f "$P/ran-strict"
+# ... and a deny glob no write root can hold is fine with it
 settings "$S2" '{"denyRead":["~/conf/*"],"allowWrite":["."],"denyWrite":[],"strictDenyGlobs":true}'
 probe "$S2" open-read "$HOME/conf/id"
 is "$OUT" EACCES "strictDenyGlobs: a deny glob outside every write root runs and applies"

@@ -27,6 +27,8 @@
 #include "net/domain-match.h"
 #include "net/http-parse.h"
 #include "net/proxy.h"
+#include "net/relay.h"
+#include "shared/compat.h"
 #include "loopback.h"
 #include "tap.h"
 
@@ -286,6 +288,10 @@ int main(void)
 	is_int(r, 0, "proxy_start");
 	if (r < 0)
 		return tap_exit();
+	/* the portable build (-Dportable_net=true) must really run the poll() loop */
+	is_str(proxy_event_loop(p), SRT_NET_LINUX ? "epoll" : "poll",
+	       "the event loop is %s's (%s build)", SRT_NET_LINUX ? "epoll" : "poll",
+	       compat_net_flavour());
 
 	snprintf(proxy_url, sizeof(proxy_url), "http://127.0.0.1:%u", http_port);
 	snprintf(socks_url, sizeof(socks_url), "127.0.0.1:%u", socks_port);
@@ -620,7 +626,12 @@ int main(void)
 		got = read_all(fd, buf, 5, IO_TIMEOUT_MS);
 		ok(got == 4 && memcmp(buf, "ping", 4) == 0, "trim: bytes go through it and back");
 		busy = count_pipes();
-		ok(busy > base, "trim: the tunnel's relay holds pipes (%d, before %d)", busy, base);
+		if (relay_can_splice())
+			ok(busy > base, "trim: the tunnel's relay holds pipes (%d, before %d)", busy,
+			   base);
+		else
+			ok(busy == base, "trim: without splice (portable build) no pipes (%d, before %d)",
+			   busy, base);
 		/* several sweeps (every 250 ms) of an idle tunnel; give up after 10 s */
 		for (int i = 0; i < 200 && (idle = count_pipes()) > base; i++)
 			usleep(50000);

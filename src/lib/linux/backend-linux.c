@@ -37,6 +37,7 @@
 #include "linux/bwrap-probe.h"
 #include "linux/fs-scan.h"
 #include "linux/mandatory-deny.h"
+#include "linux/guard.h"
 #include "linux/observer.h"
 #include "linux/placeholders.h"
 #include "linux/seccomp-filter.h"
@@ -89,6 +90,9 @@ struct build {
 	enum rule_kind *missing_kinds;
 	char **git_configs; /* protected git configuration files whose includes are followed */
 	const struct backend_spawn *bs; /* git's own files (git_config_files()) */
+	/* deny patterns that a creation in a write root could match: the creation guard's, and
+	 * the entries they come from (for reports) */
+	char **guard_patterns, **guard_labels;
 	srt_error **reterr;
 };
 
@@ -649,45 +653,39 @@ static int glob_name_placeholders(struct build *b, struct scan_ctx *sc, char **u
 	return 0;
 }
 
-/* Deny entries do not cover what is created after the start (a glob protects the matches that
- * exist, a literal entry its path if it exists). Where the command could create such a path
- * (in a write root), say so, naming the entry; with strictDenyGlobs, refuse to run. */
-static int warn_future_matches(struct build *b, char **roots)
+/* Deny entries do not cover, by mount, what is created after the start (a glob protects the
+ * matches that exist, a literal entry its path if it exists). Where the command could create
+ * such a path (in a write root), the entry goes to the creation guard (linux/guard.h) as a
+ * pattern: every creation in the sandbox is then decided against it. srt refuses to run when
+ * the guard cannot be set up (srt_manager_spawn()). */
+static int collect_guard_patterns(struct build *b, char **roots)
 {
-	const struct srt_settings *s = b->fs ? b->fs : b->m->s;
-
-	/* one message per entry, naming the first write root where it applies */
 	for (size_t i = 0; i < b->n_globs; i++) {
 		const struct path_rule *pr = &b->globs[i];
 		const char *root = NULL;
-		char *name;
+		int r;
 
-		if (pr->kind != RULE_DENY_READ && pr->kind != RULE_DENY_WRITE)
+		if ((pr->kind != RULE_DENY_READ && pr->kind != RULE_DENY_WRITE) || !pr->pattern)
 			continue;
 		for (size_t k = 0; roots && roots[k] && !root; k++)
 			if (path_rule_may_match_at_or_below(pr, roots[k]))
 				root = roots[k];
 		if (!root)
 			continue;
-		if (s->strict_deny_globs)
-			return srt_error_set(b->reterr, SRT_E_UNSUPPORTED, EPERM,
-					     "%s '%s': files that match it could be created in the "
-					     "write root '%s' while the command runs, and only the "
-					     "paths that exist at the start are protected; refusing "
-					     "to run (filesystem.strictDenyGlobs)",
-					     pr->what, pr->raw, root);
-		name = glob_last_name(pr);
-		mlog(b->m, SRT_LOG_WARNING,
-		     "%s '%s' protects existing files only: a file created in '%s' during the run "
-		     "that matches it is not %s%s%s%s (set filesystem.strictDenyGlobs to refuse "
-		     "instead)",
-		     pr->what, pr->raw, root, pr->kind == RULE_DENY_READ ? "hidden" : "read-only",
-		     name ? ", except a new '" : "", name ? name : "",
-		     name ? "' directly in a write root (placeholder)" : "");
-		free(name);
+		r = strv_push(&b->guard_patterns, pr->pattern);
+		if (r >= 0)
+			r = strv_push(&b->guard_labels, pr->raw);
+		if (r < 0)
+			return r;
+		mlog(b->m, SRT_LOG_DEBUG,
+		     "%s '%s': files that match it could be created in '%s'; the creation guard "
+		     "refuses that",
+		     pr->what, pr->raw, root);
 	}
 	for (size_t i = 0; b->missing_denies && b->missing_denies[i]; i++) {
 		const char *p = b->missing_denies[i], *root = NULL;
+		_cleanup_free_ char *esc = NULL;
+		int r;
 
 		if (!p[0])
 			continue; /* got a placeholder */
@@ -696,15 +694,17 @@ static int warn_future_matches(struct build *b, char **roots)
 				root = roots[k];
 		if (!root)
 			continue;
-		if (s->strict_deny_globs)
-			return srt_error_set(b->reterr, SRT_E_UNSUPPORTED, EPERM,
-					     "%s: '%s' does not exist and could be created in the "
-					     "write root '%s' while the command runs, unprotected; "
-					     "refusing to run (filesystem.strictDenyGlobs)",
-					     b->missing_labels[i], p, root);
-		mlog(b->m, SRT_LOG_WARNING,
-		     "%s: '%s' does not exist; if it is created in '%s' during the run it is not "
-		     "protected (set filesystem.strictDenyGlobs to refuse instead)",
+		esc = settings_glob_escape(p);
+		if (!esc)
+			return -ENOMEM;
+		r = strv_push(&b->guard_patterns, esc);
+		if (r >= 0)
+			r = strv_push(&b->guard_labels, b->missing_labels[i]);
+		if (r < 0)
+			return r;
+		mlog(b->m, SRT_LOG_DEBUG,
+		     "%s: '%s' does not exist and could be created in '%s'; the creation guard "
+		     "refuses that",
 		     b->missing_labels[i], p, root);
 	}
 	return 0;
@@ -815,7 +815,7 @@ static int build_plan(struct build *b)
 	if (r >= 0)
 		r = glob_name_placeholders(b, &sc, user_roots);
 	if (r >= 0)
-		r = warn_future_matches(b, roots);
+		r = collect_guard_patterns(b, roots);
 	if (r < 0)
 		goto out;
 
@@ -1245,42 +1245,152 @@ static int landlock_spec_fd(const struct landlock_spec *sp)
 	return fd;
 }
 
+/* Called on the observer's thread for each creation the guard refused. */
+static void guarded(void *ud, const char *path, const char *syscall, int rule, const char *why)
+{
+	srt_child *ch = ud;
+	char reason[512];
+	size_t n = strv_length(ch->guard_labels);
+
+	if (rule >= 0 && (size_t)rule < n)
+		snprintf(reason, sizeof(reason), "refused by the creation guard: %s (%s)", why,
+			 ch->guard_labels[rule]);
+	else
+		snprintf(reason, sizeof(reason), "refused by the creation guard: %s", why);
+	(void)vstore_add(ch->violations, SRT_VIOLATION_FILE_WRITE, path, syscall, reason,
+			 ch->command, ch->vid);
+}
+
+/* Starts the creation guard's helper (`srt-exec --guard`, guard-proto.h) for the sandbox whose
+ * srt-exec sent `pidfd`, and waits until it is ready. Fails closed: no guard, no run. */
+static int guard_spawn(srt_manager *m, const struct build *b, const char *helper, int listener,
+		       int pidfd, int ll_fd, srt_child *ch, struct guard **ret, srt_error **reterr)
+{
+	_cleanup_strv_free_ char **gargv = NULL;
+	char *const envp[] = {NULL};
+	char why[400];
+	int sv[2], fds[3], n = 0, r;
+	pid_t pid;
+
+	if (listener < 0 || pidfd < 0)
+		return srt_error_set(reterr, SRT_E_SPAWN, EPROTO,
+				     "srt-exec sent no seccomp listener or pidfd; the creation "
+				     "guard cannot run; the command was not run");
+	ch->guard_labels = strv_copy(b->guard_labels);
+	if (!ch->guard_labels)
+		return -ENOMEM;
+	if ((r = strv_push(&gargv, helper)) < 0 || (r = strv_push(&gargv, "--guard")) < 0 ||
+	    (r = strv_push(&gargv, "--sock")) < 0 || (r = strv_push(&gargv, "3")) < 0 ||
+	    (r = strv_push(&gargv, "--pidfd")) < 0 || (r = strv_push(&gargv, "4")) < 0)
+		return r;
+	if (ll_fd >= 0 && ((r = strv_push(&gargv, "--landlock")) < 0 ||
+			   (r = strv_push(&gargv, "5")) < 0))
+		return r;
+	for (size_t i = 0; b->guard_patterns[i]; i++)
+		if ((r = strv_push(&gargv, "--deny")) < 0 ||
+		    (r = strv_push(&gargv, b->guard_patterns[i])) < 0)
+			return r;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return srt_error_set(reterr, SRT_E_SYSTEM, errno, "socketpair: %s",
+				     strerror(errno));
+	fds[n++] = sv[1];
+	fds[n++] = pidfd;
+	if (ll_fd >= 0)
+		fds[n++] = ll_fd;
+	{
+		struct spawn_fds sf = {.src = fds, .n = (size_t)n, .stdio = {-1, -1, -1}};
+
+		pid = spawn_on_keeper(m, &(struct spawn_call){
+						 .path = helper,
+						 .argv = gargv,
+						 .envp = envp,
+						 .fds = &sf,
+						 .own_pidns = false,
+						 .reterr = reterr,
+					 });
+	}
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return (int)pid;
+	}
+	r = guard_attach(sv[0], pid, guarded, ch, ret, why, sizeof(why));
+	if (r == -ESRCH) {
+		/* srt-exec's process (the command) has already exited: bwrap's pid 1 ends the
+		 * sandbox with it, so nothing is left to guard; a creation still made meanwhile
+		 * gets EPERM from the observer (no guard) or ENOSYS (no listener) */
+		(void)waitpid(pid, NULL, 0);
+		mlog(m, SRT_LOG_DEBUG, "creation guard: the command has already exited");
+		return 0;
+	}
+	if (r < 0) {
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+		return srt_error_set(reterr, SRT_E_SPAWN, -r,
+				     "%s: files that match it could be created in a write root, and "
+				     "the creation guard that refuses that could not be set up: %s; "
+				     "the command was not run",
+				     b->guard_labels[0], why);
+	}
+	mlog(m, SRT_LOG_DEBUG, "creation guard: %zu pattern(s), helper pid %d",
+	     strv_length(b->guard_patterns), (int)pid);
+	return 0;
+}
+
 /* Reads srt-exec's status and the seccomp listener attached to it (or -1). Returns 1, 0 when
  * the socket closed without a status (the sandbox ended before srt-exec ran), or -errno
  * (-EBADMSG: malformed). */
-static int read_exec_status(int sock, struct landlock_status *st, int *ret_listener)
+static int read_exec_status(int sock, struct landlock_status *st, int *ret_listener,
+			    int *ret_pidfd)
 {
 	unsigned char msg[LANDLOCK_STATUS_SIZE + 1];
 	struct iovec iov = {.iov_base = msg, .iov_len = sizeof(msg)};
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(2 * sizeof(int))];
 	} u;
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
 			    .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *c;
 	ssize_t n;
-	int fd = -1;
+	int fd = -1, pidfd = -1;
 
 	*ret_listener = -1;
+	*ret_pidfd = -1;
 	memset(&u, 0, sizeof(u));
 	do
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
+	/* the listener, and srt-exec's pidfd after it (for the creation guard) */
 	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)) && fd < 0)
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+			for (size_t i = 0; i < k; i++) {
+				int x;
+
+				memcpy(&x, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+				if (fd < 0)
+					fd = x;
+				else if (pidfd < 0)
+					pidfd = x;
+				else
+					close(x);
+			}
+		}
 	if (n == 0 && fd < 0)
 		return 0;
 	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || landlock_status_parse(msg, (size_t)n, st) < 0) {
 		if (fd >= 0)
 			close(fd);
+		if (pidfd >= 0)
+			close(pidfd);
 		return -EBADMSG;
 	}
 	*ret_listener = fd;
+	*ret_pidfd = pidfd;
 	return 1;
 }
 
@@ -1361,6 +1471,9 @@ static int linux_spawn(const struct backend_spawn *bs, srt_child **ret, srt_erro
 	_cleanup_free_ char *exec_helper = NULL, *exec_dst = NULL;
 	_cleanup_close_ int obs_child = -EBADF, bpf_dup = -EBADF, ll_fd = -EBADF;
 	int obs_parent = -EBADF, listener = -EBADF; /* srt-exec's socket; the seccomp listener */
+	int exec_pidfd = -EBADF;		    /* srt-exec's pidfd (the creation guard joins it) */
+	struct guard *guard = NULL;
+	bool guard_on;
 	/* file reports: the shim, its FIFO, where both appear inside, LD_PRELOAD's value */
 	_cleanup_free_ char *report_lib = NULL, *report_fifo = NULL, *report_lib_dst = NULL;
 	_cleanup_free_ char *report_fifo_dst = NULL, *preload = NULL;
@@ -1488,9 +1601,20 @@ static int linux_spawn(const struct backend_spawn *bs, srt_child **ret, srt_erro
 	/* srt-exec runs when Landlock is to be applied, and when refused system calls are to be
 	 * reported (it installs the filter with a listener, observer.h; without it bwrap installs
 	 * the same filter, unobserved). */
-	exec_helper = !(m->observe_syscalls || ll_parts) ? NULL
+	/* the creation guard (linux/guard.h): deny patterns that a new file could match */
+	guard_on = b.guard_patterns != NULL;
+	exec_helper = !(m->observe_syscalls || ll_parts || guard_on) ? NULL
 		      : m->exec_helper				 ? strdup(m->exec_helper)
 								 : find_helper("srt-exec", "exec");
+	if (!exec_helper && guard_on) {
+		r = srt_error_set(reterr, SRT_E_DEPENDENCY, ENOENT,
+				  "%s: files that match it could be created in a write root, and the "
+				  "creation guard that refuses that needs the srt-exec helper, which "
+				  "was not found (next to srt or in %s); refusing to run. Hint: "
+				  "install srt completely",
+				  b.guard_labels[0], SRT_LIBEXECDIR);
+		goto fail;
+	}
 	if (!exec_helper && ll_parts) {
 		if (m->s->landlock == SETTINGS_LANDLOCK_REQUIRE) {
 			r = srt_error_set(reterr, SRT_E_DEPENDENCY, ENOENT,
@@ -1589,6 +1713,7 @@ static int linux_spawn(const struct backend_spawn *bs, srt_child **ret, srt_erro
 		.allow_unix_sockets = m->s->allow_all_unix_sockets,
 		.allow_nested_userns = m->s->allow_nested_user_namespaces,
 		.notify = exec_helper != NULL && m->observe_syscalls,
+		.guard = guard_on,
 	};
 	r = seccomp_filter_fd_cached(state, &sp, &seccomp_fd, reterr);
 	if (r < 0)
@@ -1674,7 +1799,7 @@ static int linux_spawn(const struct backend_spawn *bs, srt_child **ret, srt_erro
 		fds[3 + n_masks + n_extra] = obs_child;
 		snprintf(obs_fdnum, sizeof(obs_fdnum), "%zu", 3 + 3 + n_masks + n_extra++);
 	}
-	if (exec_helper && m->observe_syscalls) {
+	if (exec_helper && (m->observe_syscalls || guard_on)) {
 		bpf_dup = fcntl(seccomp_fd, F_DUPFD_CLOEXEC, 3);
 		if (bpf_dup < 0) {
 			r = -errno;
@@ -1818,7 +1943,7 @@ static int linux_spawn(const struct backend_spawn *bs, srt_child **ret, srt_erro
 		close(TAKE_FD(obs_child)); /* srt-exec's end lives on in the sandbox only */
 		/* srt-exec reports before it executes the command; the socket closes without a
 		 * report only when the sandbox ended before srt-exec ran (wait reports why) */
-		r = read_exec_status(obs_parent, &st, &listener);
+		r = read_exec_status(obs_parent, &st, &listener, &exec_pidfd);
 		close(TAKE_FD(obs_parent));
 		if (r < 0 || (r > 0 && st.error)) {
 			if (listener >= 0)
@@ -1843,7 +1968,19 @@ static int linux_spawn(const struct backend_spawn *bs, srt_child **ret, srt_erro
 				close(listener);
 			goto fail_child_kill;
 		}
-		if (listener >= 0 && !m->observe_syscalls) {
+		if (guard_on && (listener >= 0 || exec_pidfd >= 0)) {
+			/* (neither: the sandbox ended before srt-exec ran; nothing to guard) */
+			r = guard_spawn(m, &b, exec_helper, listener, exec_pidfd, ll_fd, ch, &guard,
+					reterr);
+			if (r < 0) {
+				if (listener >= 0)
+					close(listener);
+				goto fail_child_kill;
+			}
+		}
+		if (exec_pidfd >= 0)
+			close(TAKE_FD(exec_pidfd));
+		if (listener >= 0 && !m->observe_syscalls && !guard) {
 			close(listener);
 			listener = -1;
 		}
@@ -1855,6 +1992,7 @@ static int linux_spawn(const struct backend_spawn *bs, srt_child **ret, srt_erro
 	/* for the observer (linux_monitor_start()) */
 	ch->mon_listener = TAKE_FD(listener);
 	ch->mon_fifo = TAKE_FD(report_fd);
+	ch->mon_guard = TAKE_PTR(guard);
 	mlog(m, SRT_LOG_DEBUG, "landlock: %s", ch->landlock_text);
 	ch->status_fd = TAKE_FD(status_pipe[0]);
 	(void)fcntl(ch->status_fd, F_SETFL, O_NONBLOCK);
@@ -1882,6 +2020,9 @@ fail_child:
 out:
 	if (obs_parent >= 0)
 		close(obs_parent);
+	if (exec_pidfd >= 0)
+		close(exec_pidfd);
+	guard_free(guard);
 	if (report_fd >= 0)
 		close(report_fd);
 	if (report_fifo)
@@ -1900,6 +2041,8 @@ out:
 	strv_free(b.missing_denies);
 	strv_free(b.missing_labels);
 	strv_free(b.git_configs);
+	strv_free(b.guard_patterns);
+	strv_free(b.guard_labels);
 	free(b.missing_kinds);
 	placeholders_close(b.ph);
 	return r;
@@ -1942,17 +2085,23 @@ static int linux_monitor_start(srt_child *ch, srt_error **reterr)
 	struct observer_cfg oc = {
 		.listener = ch->mon_listener,
 		.fifo = ch->mon_fifo,
-		.fn = observed,
+		.fn = ch->m->observe_syscalls ? observed : NULL,
 		.line_fn = file_line,
 		.ud = ch,
+		.guard = ch->mon_guard,
 	};
 	int r;
 
-	(void)reterr; /* nothing here needs the monitor to enforce anything (yet) */
-	if (ch->mon_listener < 0 && ch->mon_fifo < 0)
+	if (ch->mon_listener < 0 && ch->mon_fifo < 0 && !ch->mon_guard)
 		return 0;
 	ch->mon_listener = ch->mon_fifo = -EBADF; /* taken by observer_start() */
+	ch->mon_guard = NULL;
 	r = observer_start(&oc, &ch->obs);
+	if (r < 0 && oc.guard)
+		/* the guarded calls would fail with ENOSYS: refused, but the command could not
+		 * create any file; do not run it like that (the manager kills the child) */
+		return srt_error_set(reterr, SRT_E_SYSTEM, -r,
+				     "cannot start the creation guard's thread: %s", strerror(-r));
 	if (r < 0)
 		/* without its observer the filter fails refused calls with ENOSYS instead of
 		 * EPERM: still refused; only the reports are lost */
@@ -1964,6 +2113,7 @@ static int linux_monitor_start(srt_child *ch, srt_error **reterr)
 static void linux_monitor_stop(srt_child *ch)
 {
 	ch->obs = observer_stop(ch->obs);
+	ch->mon_guard = guard_free(ch->mon_guard);
 	if (ch->mon_listener >= 0)
 		close(TAKE_FD(ch->mon_listener));
 	if (ch->mon_fifo >= 0)
@@ -2008,6 +2158,8 @@ static void linux_child_free(srt_child *ch)
 	free(ch->state);
 	placeholders_close(ch->ph);
 	buf_free(&ch->status);
+	guard_free(ch->mon_guard);
+	strv_free(ch->guard_labels);
 }
 
 static void linux_manager_free(srt_manager *m)

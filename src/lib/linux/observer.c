@@ -4,7 +4,9 @@
  * notification listener (received from srt-exec by the manager, with srt-exec's status) and
  * answers every notification with EPERM after reporting it. It never answers anything else (no SECCOMP_USER_NOTIF_FLAG_CONTINUE): the
  * filter decides, the observer only reports, so a bug or a race here cannot let a call
- * through. If the observer is slow the sandboxed call waits; if it is gone the kernel fails
+ * through. The one exception is the creation guard (guard.h), which shares the listener (the
+ * kernel allows one per filter chain): its calls are handed to guard_handle(), which answers
+ * them with the result of the call its helper made (never "continue" either). If the observer is slow the sandboxed call waits; if it is gone the kernel fails
  * the call with ENOSYS.
  *
  * The same thread reads the report FIFO of srt-report.so (failed file accesses seen from
@@ -12,6 +14,7 @@
  * the sandbox waits for them, and nothing is decided by them.
  */
 #include "linux/observer.h"
+#include "linux/guard.h"
 
 #include <errno.h>
 #include <linux/seccomp.h>
@@ -32,6 +35,7 @@
 
 struct observer {
 	int stop, listener, fifo;
+	struct guard *guard;
 	observer_fn fn;
 	observer_line_fn line_fn;
 	void *ud;
@@ -132,12 +136,16 @@ static bool serve_one(struct observer *o, const struct seccomp_notif_sizes *size
 	memset(req, 0, sizes->seccomp_notif);
 	if (ioctl(o->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
 		return errno == EINTR || errno == ENOENT; /* ENOENT: the caller died meanwhile */
+	/* creations go to the guard, which answers them itself (never "continue") */
+	if (o->guard && guard_handle(o->guard, o->listener, req))
+		return true;
 	/* answer first: the sandboxed thread waits for it */
 	memset(resp, 0, sizes->seccomp_notif_resp);
 	resp->id = req->id;
 	resp->error = -EPERM;
 	(void)ioctl(o->listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
-	report(o, req);
+	if (o->fn)
+		report(o, req);
 	return true;
 }
 
@@ -209,7 +217,8 @@ int observer_start(const struct observer_cfg *cfg, struct observer **ret)
 	o->fn = cfg->fn;
 	o->line_fn = cfg->line_fn;
 	o->ud = cfg->ud;
-	if (!o->fn && o->listener >= 0) {
+	o->guard = cfg->guard;
+	if (!o->fn && !o->guard && o->listener >= 0) {
 		close(o->listener);
 		o->listener = -1;
 	}
@@ -233,6 +242,7 @@ int observer_start(const struct observer_cfg *cfg, struct observer **ret)
 			close(o->listener);
 		if (o->fifo >= 0)
 			close(o->fifo);
+		guard_free(o->guard);
 		free(o);
 		return r;
 	}
@@ -240,6 +250,7 @@ int observer_start(const struct observer_cfg *cfg, struct observer **ret)
 	return 0;
 
 fail_fds:
+	guard_free(cfg->guard);
 	if (cfg->listener >= 0)
 		close(cfg->listener);
 	if (cfg->fifo >= 0)
@@ -256,9 +267,12 @@ struct observer *observer_stop(struct observer *o)
 	if (write(o->stop, &one, sizeof(one)) < 0) {
 		/* an eventfd write fails only on overflow */
 	}
+	/* the thread may wait for the guard's helper, which may wait forever (a FIFO) */
+	guard_kill(o->guard);
 	pthread_join(o->thread, NULL);
 	if (o->listener >= 0)
 		close(o->listener);
+	guard_free(o->guard);
 	if (o->fifo >= 0)
 		close(o->fifo);
 	close(o->stop);

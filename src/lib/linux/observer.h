@@ -29,13 +29,17 @@ struct observer_cfg {
 	observer_fn fn;           /* for listener */
 	observer_line_fn line_fn; /* for fifo */
 	void *ud;
+	/* The creation guard (guard.h), or NULL: its calls are handed to guard_handle(), the
+	 * others are answered and reported as before (fn may then be NULL: answered, not
+	 * reported). Taken by observer_start() (freed by observer_stop(), or here on failure). */
+	struct guard *guard;
 };
 
 /* Starts the thread. The descriptors are taken (closed by observer_stop(), or here on
  * failure). Returns 0 or -errno. */
 int observer_start(const struct observer_cfg *cfg, struct observer **ret);
 
-/* Ends the thread (at once, even if the sandbox still runs: later refusals then fail with
- * ENOSYS instead of EPERM, unreported; the lines already in the FIFO are read first) and
+/* Ends the thread (at once, even if the sandbox still runs: later refusals, and guarded
+ * creations, then fail with ENOSYS instead of EPERM, unreported; the lines already in the FIFO are read first) and
  * frees everything. NULL-safe; returns NULL. */
 struct observer *observer_stop(struct observer *o);

@@ -14,6 +14,9 @@ struct seccomp_policy {
 	/* EPERM denials return SECCOMP_RET_USER_NOTIF instead, for srt's listener to record and
 	 * answer with EPERM (the filter must then be loaded with a listener: srt-exec.c) */
 	bool notify;
+	/* the creation guard's traps (linux/guard.h): SECCOMP_RET_USER_NOTIF for the calls that
+	 * create or name a file, whatever `notify` says (a listener is then required) */
+	bool guard;
 };
 
 /* Builds the sandbox filter with libseccomp (default action ALLOW, a deny list) for the native

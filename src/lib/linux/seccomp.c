@@ -80,6 +80,8 @@ struct deny_rule {
 	/* A second comparison on another argument; the rule matches when both do. */
 	bool has_arg2;
 	struct scmp_arg_cmp arg2;
+	/* Creation guard (guard.h): always SCMP_ACT_NOTIFY, answered by srt's supervisor. */
+	bool guard;
 };
 
 /* clang-format off */
@@ -218,6 +220,36 @@ static const struct deny_rule rules_no_userns[] = {
 	DENY("open_tree_attr", EPERM, .nr_fallback = 467),
 };
 
+/* The creation guard (linux/guard.h), only when the settings have deny patterns that a path
+ * created in a write root could match: every system call that gives a new name to a file goes
+ * to srt's listener, and srt's helper performs it (or refuses it with EACCES). Plain opens
+ * (without O_CREAT) stay untrapped: the O_CREAT bit is an int argument the filter can test
+ * (O_CREAT is 0100 on every ABI filtered here). O_TMPFILE opens carry no O_CREAT and create no
+ * name; linkat() gives them one and is trapped. openat2() keeps its flags in memory, where the
+ * filter cannot look: it fails with ENOSYS while the guard is on (glibc's open() never uses it;
+ * callers that do fall back to openat()). The old calls (open, creat, mkdir, mknod, rename,
+ * link, symlink) exist on x86_64 and i386 and are skipped where they do not exist (aarch64);
+ * x32 and i386 get the same rules as every other rule here (build_filter()). io_uring, which
+ * could create files without these calls, is denied by rules_always. bind() of AF_UNIX
+ * pathname sockets is not trapped (docs/architecture.md, "Creation guard"). */
+static const struct deny_rule rules_guard[] = {
+	DENY("open", EPERM, .guard = true, ARG_HAS_BIT(1, O_CREAT)),
+	DENY("openat", EPERM, .guard = true, ARG_HAS_BIT(2, O_CREAT)),
+	DENY("creat", EPERM, .guard = true),
+	DENY("openat2", ENOSYS, .nr_fallback = 437),
+	DENY("mkdir", EPERM, .guard = true),
+	DENY("mkdirat", EPERM, .guard = true),
+	DENY("mknod", EPERM, .guard = true),
+	DENY("mknodat", EPERM, .guard = true),
+	DENY("rename", EPERM, .guard = true),
+	DENY("renameat", EPERM, .guard = true),
+	DENY("renameat2", EPERM, .guard = true),
+	DENY("link", EPERM, .guard = true),
+	DENY("linkat", EPERM, .guard = true),
+	DENY("symlink", EPERM, .guard = true),
+	DENY("symlinkat", EPERM, .guard = true),
+};
+
 /* clang-format on */
 
 /* The ABIs a process on `native` can use besides its own. */
@@ -319,8 +351,9 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t arch, const struct deny_rule *
 	/* Observed denials go to srt's listener, which answers EPERM (srt-exec.c); ENOSYS
 	 * answers (clone3, to make callers fall back) are not violations and stay silent. */
 	r = seccomp_rule_add_array(ctx,
-				   notify && d->err == EPERM ? SCMP_ACT_NOTIFY
-							     : SCMP_ACT_ERRNO((uint32_t)d->err),
+				   d->guard || (notify && d->err == EPERM)
+					   ? SCMP_ACT_NOTIFY
+					   : SCMP_ACT_ERRNO((uint32_t)d->err),
 				   nr, nargs, nargs ? args : NULL);
 	if (r < 0)
 		return srt_error_set(reterr, SRT_E_SYSTEM, r,
@@ -365,6 +398,12 @@ static int add_policy(scmp_filter_ctx ctx, uint32_t arch, const struct seccomp_p
 	if (!p->allow_nested_userns) {
 		r = add_rules(ctx, arch, rules_no_userns, ELEMENTSOF(rules_no_userns), p->notify,
 			      reterr);
+		if (r < 0)
+			return r;
+	}
+
+	if (p->guard) {
+		r = add_rules(ctx, arch, rules_guard, ELEMENTSOF(rules_guard), p->notify, reterr);
 		if (r < 0)
 			return r;
 	}
@@ -610,10 +649,10 @@ int seccomp_filter_fd_cached(const char *cache_dir, const struct seccomp_policy 
 	dl_iterate_phdr(build_id_cb, &bid);
 	if (!cache_dir || !bid.hex[0])
 		return seccomp_build_filter_fd(p, ret_fd, reterr);
-	snprintf(name, sizeof(name), "seccomp-%s-%s-%u.%u.%u-%s-u%dn%do%d.bpf", SRT_VERSION,
+	snprintf(name, sizeof(name), "seccomp-%s-%s-%u.%u.%u-%s-u%dn%do%dg%d.bpf", SRT_VERSION,
 		 bid.hex, v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0,
 		 arch_name(seccomp_arch_native()), p->allow_unix_sockets ? 1 : 0,
-		 p->allow_nested_userns ? 1 : 0, p->notify ? 1 : 0);
+		 p->allow_nested_userns ? 1 : 0, p->notify ? 1 : 0, p->guard ? 1 : 0);
 	snprintf(path, sizeof(path), "%s/%s", cache_dir, name);
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -22,7 +22,7 @@
  * stops reading stops the relay from reading the other peer.
  *
  * The code never calls itself back: the only entry that runs the pump is http_fwd_event();
- * the other entries set epoll interest and return, and the event comes back through the loop.
+ * the other entries set loop interest and return, and the event comes back through the loop.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -30,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include "host.h"
@@ -196,14 +195,14 @@ static void fwd_set_interest(struct conn *c)
 	uint32_t cl = 0, up = 0;
 
 	if (!f->rq_done && f->up_len == 0 && c->off == c->len)
-		cl |= EPOLLIN;
+		cl |= EVL_IN;
 	if (f->cl_len > f->cl_off)
-		cl |= EPOLLOUT;
+		cl |= EVL_OUT;
 	if (f->rs != RS_DONE && f->cl_len == 0 &&
 	    (f->uin_off == f->uin_len || (f->rs == RS_HEAD && f->uin_len < sizeof(f->b->uin))))
-		up |= EPOLLIN;
+		up |= EVL_IN;
 	if (f->up_len > f->up_off)
-		up |= EPOLLOUT;
+		up |= EVL_OUT;
 	if (proxy_ep_set(c->p, &c->client, cl) < 0 || proxy_ep_set(c->p, &c->upstream, up) < 0)
 		proxy_conn_close(c);
 }
@@ -371,7 +370,7 @@ static int flush(int fd, const char *out, size_t *off, size_t *len)
 	if (*off == *len)
 		return 0;
 	do
-		n = send(fd, out + *off, *len - *off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = send(fd, out + *off, *len - *off, COMPAT_MSG_NOSIGNAL | MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
@@ -547,7 +546,7 @@ static enum run_result exchange_done(struct conn *c)
 	c->off = 0;
 	c->state = ST_HEAD;
 	c->deadline = proxy_now_ms() + p->handshake_ms;
-	if (proxy_ep_set(p, &c->client, EPOLLIN) < 0) {
+	if (proxy_ep_set(p, &c->client, EVL_IN) < 0) {
 		proxy_conn_close(c);
 		return RUN_CLOSED;
 	}
@@ -660,7 +659,7 @@ static enum run_result fwd_run(struct conn *c)
 
 void http_fwd_event(struct conn *c, bool upstream, uint32_t events)
 {
-	if (events & (EPOLLERR | EPOLLHUP)) {
+	if (events & (EVL_ERR | EVL_HUP)) {
 		if (upstream)
 			fwd_fail(c, "connection reset");
 		else

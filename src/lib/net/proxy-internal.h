@@ -15,6 +15,8 @@
 #include "proxy.h"
 #include "relay.h"
 #include "resolver.h"
+#include "shared/compat.h"
+#include "shared/evloop.h"
 
 enum item_kind {
 	IT_WAKE,
@@ -24,7 +26,7 @@ enum item_kind {
 	IT_LISTEN_FORWARD, /* bring-your-own proxy: relay to a fixed host loopback port */
 	IT_CLIENT,
 	IT_UPSTREAM,
-	IT_ASK, /* eventfd: asks were answered */
+	IT_ASK, /* notifier (compat.h): asks were answered */
 };
 
 struct ep_item {
@@ -97,10 +99,12 @@ struct proxy {
 	struct srt_ask *asks; /* pending (proxy thread only) */
 	pthread_mutex_t ask_lock;
 	struct srt_ask *answered; /* under ask_lock: answered, not yet acted on */
+	struct srt_notify ask_n; /* written by proxy_ask_answer() on any thread */
 	struct ep_item ask_item;
 	unsigned handshake_ms;
 
-	int epfd;
+	struct evloop *loop;
+	struct srt_notify wake_n; /* written by proxy_stop() */
 	struct ep_item wake, res_item;
 	struct ep_item listeners[3 * PROXY_MAX_LISTENERS];
 	size_t n_listeners;
@@ -120,6 +124,7 @@ const struct net_policy *proxy_conn_policy(struct conn *c, bool refresh);
 __attribute__((format(printf, 2, 3))) void proxy_logf(struct proxy *p, const char *fmt, ...);
 /* Reports a denial to the log and to the denial callback. */
 void proxy_denied(struct conn *c, const char *proto, const char *reason);
+/* Sets it's interest (EVL_IN/EVL_OUT; 0 takes it out of the loop). Returns 0 or -errno. */
 int proxy_ep_set(struct proxy *p, struct ep_item *it, uint32_t events);
 void proxy_item_close(struct proxy *p, struct ep_item *it);
 void proxy_conn_close(struct conn *c);

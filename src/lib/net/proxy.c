@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The proxy server core (see proxy.h). One thread, one level-triggered epoll loop.
+ * The proxy server core (see proxy.h). One thread, one level-triggered event loop
+ * (shared/evloop.h: epoll on Linux, poll() on macOS and in the portable build).
  *
  * A connection goes through these states:
  *
@@ -11,7 +12,7 @@
  *	DRAIN       an error reply was sent and our side shut down; the client's remaining bytes
  *	            are read and dropped until it closes, so the reply is not lost to an RST
  *
- * Closed connections are unlinked at once but freed only after the current epoll batch, since
+ * Closed connections are unlinked at once but freed only after the current event batch, since
  * later events of the same batch may still point at them.
  */
 #include <errno.h>
@@ -25,8 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -35,6 +34,8 @@
 #include "http-parse.h"
 #include "policy-slot.h"
 #include "proxy-internal.h"
+#include "shared/compat.h"
+#include "shared/evloop.h"
 #include "socks5-parse.h"
 
 #define DRAIN_TIMEOUT_MS 2000
@@ -80,21 +81,26 @@ __attribute__((format(printf, 2, 3))) void proxy_logf(struct proxy *p, const cha
 
 int proxy_ep_set(struct proxy *p, struct ep_item *it, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = it };
+	int r;
 
 	if (it->fd < 0)
 		return 0;
 	if (events == 0) {
-		if (it->registered && epoll_ctl(p->epfd, EPOLL_CTL_DEL, it->fd, NULL) < 0)
-			return -errno;
+		if (it->registered) {
+			r = evloop_del(p->loop, it->fd);
+			if (r < 0)
+				return r;
+		}
 		it->registered = false;
 		it->events = 0;
 		return 0;
 	}
 	if (it->registered && it->events == events)
 		return 0;
-	if (epoll_ctl(p->epfd, it->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, it->fd, &ev) < 0)
-		return -errno;
+	r = it->registered ? evloop_mod(p->loop, it->fd, events, it)
+			   : evloop_add(p->loop, it->fd, events, it);
+	if (r < 0)
+		return r;
 	it->registered = true;
 	it->events = events;
 	return 0;
@@ -159,7 +165,7 @@ static void free_zombies(struct proxy *p)
  * write of a reply this small means the client is not reading: treated as a failure. */
 static int send_all(int fd, const void *buf, size_t len)
 {
-	ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	ssize_t n = send(fd, buf, len, COMPAT_MSG_NOSIGNAL | MSG_DONTWAIT);
 
 	if (n < 0)
 		return -errno;
@@ -178,7 +184,7 @@ void proxy_conn_reply_close(struct conn *c, const void *buf, size_t len)
 		resolver_cancel(p->res, c->rid);
 	c->rid = 0;
 	if (send_all(c->client.fd, buf, len) < 0 || shutdown(c->client.fd, SHUT_WR) < 0 ||
-	    proxy_ep_set(p, &c->client, EPOLLIN) < 0) {
+	    proxy_ep_set(p, &c->client, EVL_IN) < 0) {
 		proxy_conn_close(c);
 		return;
 	}
@@ -243,9 +249,9 @@ static void relay_update(struct conn *c)
 		uint32_t ev = 0;
 
 		if (w & RELAY_WANT_READ)
-			ev |= EPOLLIN;
+			ev |= EVL_IN;
 		if (w & RELAY_WANT_WRITE)
-			ev |= EPOLLOUT;
+			ev |= EVL_OUT;
 		if (proxy_ep_set(p, its[i], ev) < 0) {
 			proxy_conn_close(c);
 			return;
@@ -332,9 +338,9 @@ static int start_connect(struct conn *c, const struct host *a)
 		return -EAFNOSUPPORT;
 	}
 
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = compat_socket_nonblock(ss.ss_family, SOCK_STREAM, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	c->upstream.fd = fd;
 	c->upstream.registered = false;
 	if (connect(fd, (struct sockaddr *)&ss, sl) == 0)
@@ -375,7 +381,7 @@ static void conn_try_next(struct conn *c)
 			return;
 		}
 		if (r == 0) {
-			if (proxy_ep_set(p, &c->upstream, EPOLLOUT) < 0) {
+			if (proxy_ep_set(p, &c->upstream, EVL_OUT) < 0) {
 				proxy_conn_close(c);
 				return;
 			}
@@ -456,7 +462,6 @@ static void ask_put(struct srt_ask *a)
 int proxy_ask_answer(struct srt_ask *a, bool allow)
 {
 	struct proxy *p;
-	uint64_t one = 1;
 	int r = -ETIMEDOUT;
 
 	if (!a)
@@ -471,9 +476,7 @@ int proxy_ask_answer(struct srt_ask *a, bool allow)
 		a->next_answered = p->answered;
 		p->answered = a;
 		pthread_mutex_unlock(&p->ask_lock);
-		if (write(p->ask_item.fd, &one, sizeof(one)) < 0) {
-			/* an eventfd write fails only on overflow: it is readable then anyway */
-		}
+		notify_signal(&p->ask_n);
 		r = 0;
 	}
 	pthread_mutex_unlock(&a->lock);
@@ -536,11 +539,8 @@ static void ask_settle(struct proxy *p, struct srt_ask *a, bool allow, const cha
 static void on_answers(struct proxy *p)
 {
 	struct srt_ask *list, *a;
-	uint64_t n;
 
-	if (read(p->ask_item.fd, &n, sizeof(n)) < 0) {
-		/* EAGAIN: nothing new */
-	}
+	notify_drain(&p->ask_n);
 	pthread_mutex_lock(&p->ask_lock);
 	list = p->answered;
 	p->answered = NULL;
@@ -925,10 +925,8 @@ static void on_conn_event(struct conn *c, bool upstream, uint32_t events)
  * listening for a moment instead of spinning, and keep serving the open connections. */
 static void listeners_set(struct proxy *p, bool on)
 {
-	for (size_t i = 0; i < p->n_listeners; i++) {
-		struct epoll_event ev = {.events = on ? EPOLLIN : 0, .data.ptr = &p->listeners[i]};
-		(void)epoll_ctl(p->epfd, EPOLL_CTL_MOD, p->listeners[i].fd, &ev);
-	}
+	for (size_t i = 0; i < p->n_listeners; i++)
+		(void)evloop_mod(p->loop, p->listeners[i].fd, on ? EVL_IN : 0, &p->listeners[i]);
 }
 
 /* The client to give up when there is no room for a new one: of those that have not made a
@@ -950,15 +948,14 @@ static void on_accept(struct proxy *p, struct ep_item *l)
 {
 	for (int i = 0; i < 64; i++) {
 		struct conn *c, *victim;
-		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = compat_accept_nonblock(l->fd);
 
 		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM) {
-				int err = errno;
+			int err = -fd;
 
+			if (err == EINTR || err == ECONNABORTED)
+				continue;
+			if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
 				victim = eviction_candidate(p);
 				if (victim) {
 					proxy_logf(p, "accept failed: %s; closing an idle client",
@@ -970,8 +967,8 @@ static void on_accept(struct proxy *p, struct ep_item *l)
 					   strerror(err));
 				listeners_set(p, false);
 				p->accept_paused_until = proxy_now_ms() + ACCEPT_PAUSE_MS;
-			} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				proxy_logf(p, "accept failed: %s", strerror(errno));
+			} else if (err != EAGAIN && err != EWOULDBLOCK) {
+				proxy_logf(p, "accept failed: %s", strerror(err));
 			}
 			return;
 		}
@@ -1016,7 +1013,7 @@ static void on_accept(struct proxy *p, struct ep_item *l)
 			conn_try_next(c);
 			continue;
 		}
-		if (proxy_ep_set(p, &c->client, EPOLLIN) < 0)
+		if (proxy_ep_set(p, &c->client, EVL_IN) < 0)
 			proxy_conn_close(c);
 	}
 }
@@ -1098,22 +1095,22 @@ static void sweep(struct proxy *p)
 static void *proxy_thread(void *arg)
 {
 	struct proxy *p = arg;
-	struct epoll_event evs[EVENTS_PER_WAIT];
+	struct evloop_event evs[EVENTS_PER_WAIT];
 	uint64_t next_sweep = proxy_now_ms() + SWEEP_INTERVAL_MS;
 
 	for (;;) {
-		int n = epoll_wait(p->epfd, evs, EVENTS_PER_WAIT,
-				   p->accept_paused_until ? ACCEPT_PAUSE_MS : SWEEP_INTERVAL_MS);
+		int n = evloop_wait(p->loop, evs, EVENTS_PER_WAIT,
+				    p->accept_paused_until ? ACCEPT_PAUSE_MS : SWEEP_INTERVAL_MS);
 
 		if (p->accept_paused_until && proxy_now_ms() >= p->accept_paused_until) {
 			p->accept_paused_until = 0;
 			listeners_set(p, true);
 		}
 
-		if (n < 0 && errno != EINTR)
+		if (n < 0 && n != -EINTR)
 			break;
 		for (int i = 0; i < n; i++) {
-			struct ep_item *it = evs[i].data.ptr;
+			struct ep_item *it = evs[i].ptr;
 
 			switch (it->kind) {
 			case IT_WAKE:
@@ -1183,14 +1180,11 @@ static void proxy_free(struct proxy *p)
 		ask_put(a);
 	}
 	p->answered = NULL; /* those were in p->asks too */
-	if (p->ask_item.fd >= 0)
-		close(p->ask_item.fd);
+	notify_close(&p->ask_n);
 	pthread_mutex_destroy(&p->ask_lock);
 	p->res = resolver_free(p->res);
-	if (p->wake.fd >= 0)
-		close(p->wake.fd);
-	if (p->epfd >= 0)
-		close(p->epfd);
+	notify_close(&p->wake_n);
+	p->loop = evloop_free(p->loop);
 	free(p->own);
 	free(p);
 }
@@ -1208,7 +1202,8 @@ int proxy_start(const struct proxy_config *cfg, struct proxy **ret)
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	p->epfd = -1;
+	p->wake_n = (struct srt_notify)SRT_NOTIFY_INIT;
+	p->ask_n = (struct srt_notify)SRT_NOTIFY_INIT;
 	p->wake.fd = -1;
 	p->policy = cfg->policy;
 	p->log = cfg->log;
@@ -1240,30 +1235,28 @@ int proxy_start(const struct proxy_config *cfg, struct proxy **ret)
 	if (r < 0)
 		goto fail;
 
-	p->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (p->epfd < 0) {
-		r = -errno;
-		goto fail;
-	}
-	p->wake = (struct ep_item){ .kind = IT_WAKE, .fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
-	if (p->wake.fd < 0) {
-		r = -errno;
-		goto fail;
-	}
-	r = proxy_ep_set(p, &p->wake, EPOLLIN);
+	r = evloop_new(EVLOOP_DEFAULT, &p->loop);
 	if (r < 0)
 		goto fail;
-	p->ask_item = (struct ep_item){ .kind = IT_ASK,
-					.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
-	if (p->ask_item.fd < 0) {
-		r = -errno;
+	if (!cfg->max_connections && strcmp(evloop_backend_name(p->loop), "poll") == 0 &&
+	    p->max_conns > PROXY_POLL_MAX_CONNECTIONS)
+		p->max_conns = PROXY_POLL_MAX_CONNECTIONS;
+	r = notify_open(&p->wake_n);
+	if (r < 0)
 		goto fail;
-	}
-	r = proxy_ep_set(p, &p->ask_item, EPOLLIN);
+	p->wake = (struct ep_item){ .kind = IT_WAKE, .fd = p->wake_n.rfd };
+	r = proxy_ep_set(p, &p->wake, EVL_IN);
+	if (r < 0)
+		goto fail;
+	r = notify_open(&p->ask_n);
+	if (r < 0)
+		goto fail;
+	p->ask_item = (struct ep_item){ .kind = IT_ASK, .fd = p->ask_n.rfd };
+	r = proxy_ep_set(p, &p->ask_item, EVL_IN);
 	if (r < 0)
 		goto fail;
 	p->res_item = (struct ep_item){ .kind = IT_RESOLVER, .fd = resolver_fd(p->res) };
-	r = proxy_ep_set(p, &p->res_item, EPOLLIN);
+	r = proxy_ep_set(p, &p->res_item, EVL_IN);
 	if (r < 0)
 		goto fail;
 	for (size_t i = 0; i < cfg->n_http + cfg->n_socks; i++) {
@@ -1282,13 +1275,13 @@ int proxy_start(const struct proxy_config *cfg, struct proxy **ret)
 			r = -EBADF;
 			goto fail;
 		}
-		r = proxy_ep_set(p, l, EPOLLIN);
+		r = proxy_ep_set(p, l, EVL_IN);
 		if (r < 0)
 			goto fail;
 	}
 
 	/* the thread inherits this mask: no signal is ever delivered to it (SIGPIPE from
-	 * splice() included) */
+	 * splice() included; sockets also get MSG_NOSIGNAL or SO_NOSIGPIPE, see compat.h) */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	r = -pthread_create(&p->thread, NULL, proxy_thread, p);
@@ -1300,22 +1293,23 @@ int proxy_start(const struct proxy_config *cfg, struct proxy **ret)
 	return 0;
 
 fail:
-	/* the listeners belong to the caller: forget them before closing the epoll fd */
+	/* the resolver's descriptor and the listeners belong to others: nothing to close here */
 	p->res_item.fd = -1;
 	proxy_free(p);
 	return r;
 }
 
+const char *proxy_event_loop(const struct proxy *p)
+{
+	return evloop_backend_name(p ? p->loop : NULL);
+}
+
 struct proxy *proxy_stop(struct proxy *p)
 {
-	uint64_t one = 1;
-
 	if (!p)
 		return NULL;
 	if (p->thread_started) {
-		if (write(p->wake.fd, &one, sizeof(one)) < 0) {
-			/* an eventfd write only fails on overflow, which cannot happen here */
-		}
+		notify_signal(&p->wake_n);
 		pthread_join(p->thread, NULL);
 	}
 	proxy_free(p);

@@ -28,17 +28,58 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "relay.h"
+#include "shared/compat.h"
+#include "shared/evloop.h"
 
-/* relay.h promises that epoll and poll bits are interchangeable. */
-_Static_assert(EPOLLIN == POLLIN && EPOLLOUT == POLLOUT && EPOLLERR == POLLERR &&
-		       EPOLLHUP == POLLHUP,
-	       "epoll and poll event bits differ");
+/* splice() and pipe sizes are Linux's. Elsewhere (and in the -Dportable_net=true build) every
+ * direction takes the copy path from the start, so the stand-ins below are never reached; they
+ * fail like a kernel without splice would, which falls back to the copy path anyway. */
+#if SRT_NET_LINUX
+#define RELAY_HAVE_SPLICE 1
+static ssize_t splice_move(int from, int to, size_t len)
+{
+	return splice(from, NULL, to, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+}
+static int pipe_size_get(int fd)
+{
+	return fcntl(fd, F_GETPIPE_SZ);
+}
+static void pipe_size_set(int fd, int size)
+{
+	(void)fcntl(fd, F_SETPIPE_SZ, size);
+}
+#else
+#define RELAY_HAVE_SPLICE 0
+static ssize_t splice_move(int from, int to, size_t len)
+{
+	(void)from;
+	(void)to;
+	(void)len;
+	errno = ENOSYS;
+	return -1;
+}
+static int pipe_size_get(int fd)
+{
+	(void)fd;
+	errno = ENOSYS;
+	return -1;
+}
+static void pipe_size_set(int fd, int size)
+{
+	(void)fd;
+	(void)size;
+}
+#endif
+
+bool relay_can_splice(void)
+{
+	return RELAY_HAVE_SPLICE;
+}
 
 struct relay_dir {
 	int src, dst;
@@ -84,8 +125,9 @@ static bool dir_can_fill(const struct relay_dir *d)
 		return false;
 	if (d->splice)
 		return d->pipe_rd < 0 || (!d->pipe_stuck && d->pipe_len < d->pipe_cap);
-	/* copy path: the pipe (left over from a fallback) drains into buf before new reads */
-	return d->pipe_len == 0 && (d->buf_len < d->buf_cap || d->buf_off > 0);
+	/* copy path: the pipe (left over from a fallback) drains into buf before new reads; no
+	 * buffer yet (or trimmed) is room: it comes with the read */
+	return d->pipe_len == 0 && (d->buf_cap == 0 || d->buf_len < d->buf_cap || d->buf_off > 0);
 }
 
 /* Switches a direction to the copy path, keeping whatever sits in buf and in the pipe. */
@@ -128,7 +170,7 @@ static int dir_flush(struct relay_dir *d, bool *progress)
 	for (;;) {
 		if (d->buf_off < d->buf_len) {
 			n = send(d->dst, d->buf + d->buf_off, d->buf_len - d->buf_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+				 COMPAT_MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (n < 0) {
 				if (errno == EINTR)
 					continue;
@@ -175,8 +217,7 @@ static int dir_flush(struct relay_dir *d, bool *progress)
 			continue;
 		}
 
-		n = splice(d->pipe_rd, NULL, d->dst, NULL, d->pipe_len,
-			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		n = splice_move(d->pipe_rd, d->dst, d->pipe_len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -218,16 +259,17 @@ static bool src_is_empty(int fd)
  * out of descriptors: a buffer costs no descriptor, so degrade rather than fail the tunnel. */
 static int dir_make_pipe(struct relay_dir *d)
 {
-	int p[2], sz;
+	int p[2] = { -1, -1 }, sz, r;
 
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
-		if (errno == EMFILE || errno == ENFILE)
+	r = compat_pipe_nonblock(p);
+	if (r < 0) {
+		if (r == -EMFILE || r == -ENFILE)
 			return dir_to_copy(d);
-		return -errno;
+		return r;
 	}
 	d->pipe_rd = p[0];
 	d->pipe_wr = p[1];
-	sz = fcntl(d->pipe_wr, F_GETPIPE_SZ);
+	sz = pipe_size_get(d->pipe_wr);
 	if (sz <= 0) {
 		close_pipe(d);
 		return dir_to_copy(d);
@@ -256,14 +298,13 @@ static int dir_fill(struct relay_dir *d, bool *progress)
 			int sz;
 
 			d->grown = true;
-			(void)fcntl(d->pipe_wr, F_SETPIPE_SZ, RELAY_PIPE_SIZE);
-			sz = fcntl(d->pipe_wr, F_GETPIPE_SZ);
+			pipe_size_set(d->pipe_wr, RELAY_PIPE_SIZE);
+			sz = pipe_size_get(d->pipe_wr);
 			if (sz > 0 && (size_t)sz >= d->pipe_len)
 				d->pipe_cap = (size_t)sz;
 		}
 		if (d->splice) {
-			n = splice(d->src, NULL, d->pipe_wr, NULL, d->pipe_cap - d->pipe_len,
-				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			n = splice_move(d->src, d->pipe_wr, d->pipe_cap - d->pipe_len);
 			if (n < 0) {
 				if (errno == EINTR)
 					continue;
@@ -287,6 +328,13 @@ static int dir_fill(struct relay_dir *d, bool *progress)
 			return 0;
 		}
 
+		if (d->buf_cap == 0) {
+			d->buf = malloc(RELAY_BUF_SIZE);
+			if (!d->buf)
+				return -ENOMEM;
+			d->buf_cap = RELAY_BUF_SIZE;
+			d->buf_off = d->buf_len = 0;
+		}
 		if (d->buf_len == d->buf_cap) {
 			memmove(d->buf, d->buf + d->buf_off, d->buf_len - d->buf_off);
 			d->buf_len -= d->buf_off;
@@ -361,8 +409,14 @@ static void dir_init(struct relay_dir *d, int src, int dst)
 
 static int dir_setup(struct relay_dir *d, relay_flags flags)
 {
-	if (!(flags & RELAY_NO_SPLICE)) {
+	if (RELAY_HAVE_SPLICE && !(flags & RELAY_NO_SPLICE)) {
 		d->splice = true; /* the pipe comes with the first bytes (dir_make_pipe()) */
+		return 0;
+	}
+	if (!d->buf) {
+		/* copy path from the start: the buffer comes with the first bytes (dir_fill()) and
+		 * goes again when relay_trim() finds it empty, as the pipes do */
+		d->splice = false;
 		return 0;
 	}
 	return dir_to_copy(d);
@@ -462,7 +516,7 @@ int relay_handle(struct relay *r, int which, uint32_t events)
 	if (relay_done(r))
 		return 1;
 
-	if (events & EPOLLERR) {
+	if (events & EVL_ERR) {
 		int err = 0;
 		socklen_t len = sizeof(err);
 
@@ -475,12 +529,12 @@ int relay_handle(struct relay *r, int which, uint32_t events)
 	}
 
 	/* reading `which` is direction `which`; writing `which` is the other one */
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+	if (events & (EVL_IN | EVL_HUP | EVL_ERR)) {
 		e = dir_pump(&r->dir[which]);
 		if (e < 0)
 			return relay_fail(r, e);
 	}
-	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
+	if (events & (EVL_OUT | EVL_HUP | EVL_ERR)) {
 		e = dir_pump(&r->dir[!which]);
 		if (e < 0)
 			return relay_fail(r, e);
@@ -505,6 +559,12 @@ void relay_trim(struct relay *r)
 
 		if (d->splice && d->pipe_rd >= 0 && d->pipe_len == 0)
 			close_pipe(d);
+		/* copy path, nothing pending (and no pipe left from a fallback): the buffer goes */
+		if (!d->splice && d->buf && d->pipe_rd < 0 && d->buf_off == d->buf_len) {
+			free(d->buf);
+			d->buf = NULL;
+			d->buf_cap = d->buf_off = d->buf_len = 0;
+		}
 	}
 }
 
@@ -513,6 +573,11 @@ bool relay_is_splicing(const struct relay *r, int dir)
 	if (!r || (dir != 0 && dir != 1))
 		return false;
 	return r->dir[dir].splice;
+}
+
+size_t relay_heap_bytes(const struct relay *r)
+{
+	return r ? r->dir[0].buf_cap + r->dir[1].buf_cap : 0;
 }
 
 struct relay *relay_free(struct relay *r)

@@ -3,31 +3,34 @@
  * A bidirectional byte relay for one established tunnel (CONNECT or SOCKS5), as a state machine
  * that knows nothing of the event loop driving it.
  *
- * Usage, with a level-triggered epoll (the only mode supported, see below):
+ * Usage, with a level-triggered loop (shared/evloop.h; the only mode supported, see below):
  *
  *	relay_new(a, b, head, head_len, &r);
- *	loop: for each socket s in {a, b}: interest = relay_wants(r, s);  (EPOLL_CTL_MOD)
+ *	loop: for each socket s in {a, b}: interest = relay_wants(r, s);  (evloop_mod())
  *	      on an event for socket s: rc = relay_handle(r, s, events);
  *	      rc == 1: done; rc < 0: failed; either way relay_free(r), then close a and b.
  *
- * Interest: RELAY_WANT_READ means EPOLLIN, RELAY_WANT_WRITE means EPOLLOUT. When relay_wants()
- * returns 0 for a socket, stop polling it: EPOLL_CTL_DEL, or register it with EPOLLET and no
- * other bit. The kernel reports EPOLLHUP/EPOLLERR whatever the interest mask says, and a
+ * Interest: RELAY_WANT_READ means EVL_IN, RELAY_WANT_WRITE means EVL_OUT. When relay_wants()
+ * returns 0 for a socket, stop polling it: evloop_del() (with raw epoll: EPOLL_CTL_DEL, or
+ * EPOLLET and no other bit). The kernel reports HUP/ERR whatever the interest mask says, and a
  * half-closed socket stays "hung up"; with level-triggered interest 0 it would wake the loop
  * forever while the relay waits for the *other* socket.
  *
  * Level-triggered only: relay_handle() moves at most RELAY_BUDGET bytes per direction and per
- * call, so one fast tunnel cannot starve the others, and relies on epoll to report the socket
+ * call, so one fast tunnel cannot starve the others, and relies on the loop to report the socket
  * again when work is left. An edge-triggered caller would lose that work.
  *
  * Memory per tunnel is bounded: per direction one pipe (RELAY_PIPE_SIZE, kernel memory) in the
  * splice() path, or one RELAY_BUF_SIZE heap buffer in the copy path, plus the initial bytes.
+ * Both are made with a direction's first bytes and given back by relay_trim() when empty.
  * Nothing is read from a socket while its direction's pipe or buffer is full (back-pressure:
  * a peer that stops reading stops the relay reading from the other peer).
  *
- * Linux only (splice, pipe2, MSG_NOSIGNAL). splice() into a socket cannot be given
+ * splice() is Linux's: elsewhere, and in the -Dportable_net=true build, every direction takes
+ * the copy path (relay_can_splice() is false). splice() into a socket cannot be given
  * MSG_NOSIGNAL, so a process using the splice path must ignore SIGPIPE (the proxy does). The
- * copy path (send with MSG_NOSIGNAL) never raises it.
+ * copy path (send with MSG_NOSIGNAL, or SO_NOSIGPIPE on the socket where there is no such flag:
+ * compat.h) never raises it.
  *
  * Threads: a relay is used by one thread at a time. It never logs, never aborts.
  */
@@ -89,8 +92,8 @@ int relay_new(int a, int b, const void *initial_a_to_b, size_t initial_len, stru
 unsigned relay_wants(const struct relay *r, int which);
 
 /*
- * Handles readiness of socket `which` (0 = a, 1 = b). `events` holds EPOLLIN, EPOLLOUT,
- * EPOLLHUP, EPOLLERR bits as epoll reported them (POLL* values are the same). Moves as much as
+ * Handles readiness of socket `which` (0 = a, 1 = b). `events` holds EVL_IN, EVL_OUT,
+ * EVL_HUP, EVL_ERR bits as the loop reported them (the values of POLL* and EPOLL*). Moves as much as
  * possible without blocking (up to RELAY_BUDGET per direction).
  *
  * EOF on one socket shuts the other down for writing (SHUT_WR) once everything read before the
@@ -107,12 +110,18 @@ int relay_handle(struct relay *r, int which, uint32_t events);
  * pointer may be NULL. */
 void relay_stats(const struct relay *r, uint64_t *ret_a_to_b, uint64_t *ret_b_to_a);
 
-/* Closes the pipes that hold no bytes (they are made again when needed). For a caller that
- * sees a tunnel idle: it then costs two sockets and no pipe. Wants do not change. */
+/* Closes the pipes, and frees the copy path's buffers, that hold no bytes (they are made again
+ * when needed). For a caller that sees a tunnel idle: it then costs two sockets, no pipe and
+ * no buffer. Wants do not change. */
 void relay_trim(struct relay *r);
 
 /* Is direction `dir` (0 = a→b, 1 = b→a) still using splice()? For logs and tests. */
 bool relay_is_splicing(const struct relay *r, int dir);
+/* Does this build use splice() at all (Linux, not the portable build)? */
+bool relay_can_splice(void);
+/* Bytes of heap buffer the relay holds (copy path and initial bytes; not the pipes). For
+ * tests. */
+size_t relay_heap_bytes(const struct relay *r);
 
 /* Frees the relay and its pipes and buffers (not the sockets). NULL-safe; returns NULL. */
 struct relay *relay_free(struct relay *r);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Asynchronous name resolution: getaddrinfo() on worker threads, results on an eventfd (see
- * resolver.h for the contract).
+ * Asynchronous name resolution: getaddrinfo() on worker threads, results on a notifier (an
+ * eventfd, or a pipe where there is none: compat.h; see resolver.h for the contract).
  *
  * Shape. One struct resolver holds everything, shared by the loop thread (the owner), the
  * workers and one timer thread, all under r->lock. It is reference-counted: the owner holds one
@@ -30,11 +30,10 @@
  * useful size stays at r->target; when a stuck worker finally returns and the pool is larger
  * than needed, it exits.
  *
- * The eventfd. Threads write to it only under the lock and only while !r->stopping;
- * resolver_free() sets r->stopping under the lock before it closes the fd, so no thread can ever
- * write to a closed (or reused) descriptor number. resolver_collect() and resolver_cancel() reset
- * the counter under the lock whenever r->done is empty, so the fd is readable exactly while
- * results wait.
+ * The notifier. Threads write to it only under the lock and only while !r->stopping;
+ * resolver_free() sets r->stopping under the lock before it closes it, so no thread can ever
+ * write to a closed (or reused) descriptor number. resolver_collect() and resolver_cancel() drain
+ * it under the lock whenever r->done is empty, so the fd is readable exactly while results wait.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -45,12 +44,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "resolver.h"
+#include "shared/compat.h"
 
 /* Hash buckets for id lookup; ids are sequential, so the low bits spread them evenly. */
 #define RESOLVER_BUCKETS 1024
@@ -97,7 +96,7 @@ struct resolver {
 	pthread_cond_t timer_cond; /* timer, CLOCK_MONOTONIC: new r->pending head, or stopping */
 	struct link queue, pending, done;
 	struct link buckets[RESOLVER_BUCKETS];
-	int fd;
+	struct srt_notify note;
 	bool stopping;
 	unsigned refs;	   /* the owner's and one per live thread */
 	unsigned target;   /* the worker count asked for */
@@ -151,26 +150,17 @@ static void job_unref_locked(struct job *job)
 
 static void notify_locked(struct resolver *r)
 {
-	uint64_t one = 1;
-	ssize_t n;
-
 	if (r->stopping)
 		return;
-	/* EAGAIN means the counter is saturated, which still reads as readable. */
-	n = write(r->fd, &one, sizeof(one));
-	(void)n;
+	notify_signal(&r->note);
 }
 
 /* Keeps the fd readable exactly while results wait. */
 static void sync_fd_locked(struct resolver *r)
 {
-	uint64_t v;
-	ssize_t n;
-
 	if (r->stopping || !link_empty(&r->done))
 		return;
-	n = read(r->fd, &v, sizeof(v));
-	(void)n;
+	notify_drain(&r->note);
 }
 
 /* Takes a job out of every list and drops the listing's reference. */
@@ -317,7 +307,7 @@ static void *worker_main(void *arg)
 {
 	struct resolver *r = arg;
 
-	pthread_setname_np(pthread_self(), "srt-resolver");
+	compat_thread_setname("srt-resolver");
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
 		struct answer ans;
@@ -419,7 +409,7 @@ static void *timer_main(void *arg)
 {
 	struct resolver *r = arg;
 
-	pthread_setname_np(pthread_self(), "srt-resolver-t");
+	compat_thread_setname("srt-resolver-t");
 	pthread_mutex_lock(&r->lock);
 	while (!r->stopping) {
 		if (expire_locked(r, now_ns()))
@@ -436,12 +426,9 @@ static void *timer_main(void *arg)
 			pthread_cond_wait(&r->timer_cond, &r->lock);
 		} else {
 			const struct job *head = container_of(r->pending.next, struct job, order);
-			struct timespec ts = {
-			    .tv_sec = (time_t)(head->deadline_ns / 1000000000u),
-			    .tv_nsec = (long)(head->deadline_ns % 1000000000u),
-			};
 
-			pthread_cond_timedwait(&r->timer_cond, &r->lock, &ts);
+			(void)compat_cond_timedwait_monotonic(&r->timer_cond, &r->lock,
+							      head->deadline_ns);
 		}
 	}
 	resolver_unref_unlock(r);
@@ -450,7 +437,6 @@ static void *timer_main(void *arg)
 
 int resolver_new_with(const struct resolver_options *opts, struct resolver **ret)
 {
-	pthread_condattr_t cattr;
 	struct resolver *r;
 	int err, rr;
 
@@ -472,24 +458,17 @@ int resolver_new_with(const struct resolver_options *opts, struct resolver **ret
 	    (uint64_t)(opts->timeout_ms ? opts->timeout_ms : RESOLVER_TIMEOUT_MS) * 1000000u;
 	r->lookup = opts->lookup ? opts->lookup : getaddrinfo;
 
-	r->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (r->fd < 0) {
-		rr = -errno;
+	r->note = (struct srt_notify)SRT_NOTIFY_INIT;
+	rr = notify_open(&r->note);
+	if (rr < 0)
 		goto fail_free;
-	}
 	err = pthread_mutex_init(&r->lock, NULL);
 	if (err)
 		goto fail_close;
 	err = pthread_cond_init(&r->work_cond, NULL);
 	if (err)
 		goto fail_mutex;
-	err = pthread_condattr_init(&cattr);
-	if (err)
-		goto fail_work_cond;
-	err = pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
-	if (!err)
-		err = pthread_cond_init(&r->timer_cond, &cattr);
-	pthread_condattr_destroy(&cattr);
+	err = -compat_cond_init_monotonic(&r->timer_cond);
 	if (err)
 		goto fail_work_cond;
 
@@ -504,7 +483,7 @@ fail_mutex:
 	pthread_mutex_destroy(&r->lock);
 fail_close:
 	rr = -err;
-	close(r->fd);
+	notify_close(&r->note);
 fail_free:
 	free(r);
 	return rr;
@@ -519,7 +498,7 @@ int resolver_fd(const struct resolver *r)
 {
 	if (!r)
 		return -EINVAL;
-	return r->fd;
+	return r->note.rfd;
 }
 
 int64_t resolver_submit(struct resolver *r, const char *name, uint16_t port, void *cookie)
@@ -643,8 +622,7 @@ struct resolver *resolver_free(struct resolver *r)
 	pthread_cond_broadcast(&r->work_cond);
 	pthread_cond_broadcast(&r->timer_cond);
 	/* Safe under the lock: no thread writes to the fd once r->stopping is set. */
-	close(r->fd);
-	r->fd = -EBADF;
+	notify_close(&r->note);
 	resolver_unref_unlock(r);
 	return NULL;
 }

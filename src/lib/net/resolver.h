@@ -4,9 +4,9 @@
  *
  * getaddrinfo() blocks, sometimes for a long time, and cannot be interrupted. The loop must never
  * block, so lookups run on a small pool of worker threads and finished results are signalled on
- * an eventfd that the loop polls:
+ * a descriptor that the loop polls (an eventfd, or a pipe where there is none: compat.h):
  *
- *	r = resolver_new(4, &res);                     register resolver_fd(res) for EPOLLIN
+ *	r = resolver_new(4, &res);                     register resolver_fd(res) for EVL_IN
  *	id = resolver_submit(res, "example.com", 443, conn);
  *	...fd readable...  n = resolver_collect(res, results, 16);
  *	resolver_cancel(res, id);                      the client went away: the result is dropped
@@ -76,7 +76,7 @@ struct resolver_result {
  */
 int resolver_new(unsigned threads, struct resolver **ret);
 
-/* The eventfd (EFD_CLOEXEC | EFD_NONBLOCK) that is readable while results wait for
+/* The descriptor (close-on-exec, non-blocking) that is readable while results wait for
  * resolver_collect(). Level-triggered use is simplest; an edge-triggered loop must collect until
  * resolver_collect() returns fewer than it asked for. -EINVAL for NULL. */
 int resolver_fd(const struct resolver *r);
