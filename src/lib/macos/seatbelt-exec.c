@@ -35,6 +35,7 @@
 #include "net/proxy-env.h"
 #include "path-resolve.h"
 #include "shared/cleanup.h"
+#include "shared/compat.h"
 #include "shared/strv.h"
 #include "violations.h"
 
@@ -107,11 +108,11 @@ static int loopback_listener(uint16_t *ret_port)
 	socklen_t len = sizeof(a);
 	int fd, r;
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
+	/* close-on-exec, non-blocking, no SIGPIPE (compat.h) */
+	fd = compat_socket_nonblock(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0)
-		return -errno;
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) < 0 ||
-	    bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 128) < 0 ||
+		return fd;
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 128) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
 		r = -errno;
 		close(fd);
@@ -126,12 +127,9 @@ static int loopback_listener(uint16_t *ret_port)
 static uint64_t new_session(void)
 {
 	uint64_t v = 0;
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0 || read(fd, &v, sizeof(v)) != (ssize_t)sizeof(v) || v == 0)
+	if (compat_random_bytes(&v, sizeof(v)) < 0 || v == 0)
 		v = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
-	if (fd >= 0)
-		close(fd);
 	return v;
 }
 
