@@ -213,16 +213,6 @@ static int collect_link(void *ud, const char *dir, const char *link)
 	return under_virtual_fs(p) ? 0 : collect_push(ud, p);
 }
 
-/* A path with a "." or ".." component. */
-static bool has_dot_component(const char *p)
-{
-	for (const char *c = p; (c = strchr(c, '/')); c++)
-		if ((c[1] == '.' && (c[2] == '/' || c[2] == '\0')) ||
-		    (c[1] == '.' && c[2] == '.' && (c[3] == '/' || c[3] == '\0')))
-			return true;
-	return false;
-}
-
 /* git_include_fn of git_include_targets(): every target as the kernel would resolve it (links
  * followed, dangling ones too) and every link on the way, each once; existing regular files
  * are read in turn. */
@@ -242,7 +232,7 @@ static int collect_target(void *ud, const char *path, const char *config, char *
 		return 0; /* not reachable by this user, so not by git as this user */
 	if (under_virtual_fs(canon))
 		return 0;
-	if (t == NODE_MISSING && has_dot_component(canon))
+	if (t == NODE_MISSING && path_has_dot_component(canon))
 		/* ".." after a directory that does not exist: whoever creates it (as a link to
 		 * anywhere) decides where the include points */
 		return srt_error_set(c->reterr, SRT_E_UNSUPPORTED, EINVAL,

@@ -193,3 +193,12 @@ int path_canonical_follow(const char *abs, int (*on_link)(void *ud, const char *
 		done = TAKE_PTR(cand);
 	}
 }
+
+bool path_has_dot_component(const char *p)
+{
+	for (const char *c = p; (c = strchr(c, '/')); c++)
+		if ((c[1] == '.' && (c[2] == '/' || c[2] == '\0')) ||
+		    (c[1] == '.' && c[2] == '.' && (c[3] == '/' || c[3] == '\0')))
+			return true;
+	return false;
+}

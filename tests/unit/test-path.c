@@ -162,5 +162,11 @@ int main(void)
 		unlink(f);
 		rmdir(dir);
 	}
+	ok(path_has_dot_component("/a/./b") && path_has_dot_component("/a/..") &&
+		   path_has_dot_component("/a/../b") && path_has_dot_component("/."),
+	   "path_has_dot_component: . and .. components, in the middle and at the end");
+	ok(!path_has_dot_component("/a/.b/c") && !path_has_dot_component("/a/..b") &&
+		   !path_has_dot_component("/a/b..") && !path_has_dot_component("/"),
+	   "path_has_dot_component: names that only start or end with dots are not");
 	return tap_exit();
 }

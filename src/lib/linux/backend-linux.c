@@ -407,16 +407,6 @@ static int git_include_on_link(void *ud, const char *dir, const char *link)
 			     link, c->path, c->config);
 }
 
-/* A path with a "." or ".." component. */
-static bool has_dot_component(const char *p)
-{
-	for (const char *c = p; (c = strchr(c, '/')); c++)
-		if ((c[1] == '.' && (c[2] == '/' || c[2] == '\0')) ||
-		    (c[1] == '.' && c[2] == '.' && (c[3] == '/' || c[3] == '\0')))
-			return true;
-	return false;
-}
-
 #define WHY_GIT_INCLUDE "mandatory (included by a git configuration)"
 
 /* One include target `path` (absolute, as git will open it) of the configuration `config`:
@@ -450,7 +440,7 @@ static int git_include_protect(struct build *b, struct scan_ctx *sc, const char 
 			r = strv_push(next, path);
 		return r;
 	}
-	if (has_dot_component(canon)) {
+	if (path_has_dot_component(canon)) {
 		/* ".." after a directory the command could create (as a link to anywhere): the
 		 * target cannot be pinned down. Only a problem where it can be created. */
 		if (plan_access(&b->plan, canon) != ACCESS_RW)
