@@ -60,8 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct fs_cache_wview w;
 			struct fs_cache_watch *o = &c.watch[i];
 
-			fs_cache_view_watch(&v, i, &w);
-			if (w.path[0] != '/' || strlen(w.path) != w.rec.path_len)
+			if (!fs_cache_view_watch(&v, i, &w) || w.path[0] != '/' ||
+			    strlen(w.path) != w.rec.path_len)
 				__builtin_trap();
 			*o = (struct fs_cache_watch){
 				.kind = w.rec.kind, .type = w.rec.type, .racy = w.rec.racy,

@@ -135,22 +135,6 @@ int fs_cache_list_sort(struct buf *list, uint32_t n)
 	return 0;
 }
 
-void fs_cache_free(struct fs_cache *c)
-{
-	if (!c)
-		return;
-	for (size_t i = 0; i < c->n_watch; i++) {
-		free(c->watch[i].path);
-		free(c->watch[i].list);
-	}
-	for (size_t i = 0; i < c->n_hits; i++)
-		free(c->hits[i].path);
-	free(c->watch);
-	free(c->hits);
-	free(c->key);
-	*c = (struct fs_cache){0};
-}
-
 /* A stored watch record, checked against the string area (whose next unread byte is *at). */
 static bool wrec_valid(const struct fs_cache_wrec *w, const char *strings, uint64_t strings_len,
 		       uint64_t *at)
@@ -218,6 +202,7 @@ int fs_cache_parse(const void *data, size_t len, const struct fs_cache_limits *l
 	v.wrecs = r.p;
 	v.n_watch = n_watch;
 	v.strings = (const char *)r.p + (size_t)n_watch * sizeof(struct fs_cache_wrec);
+	v.strings_len = (size_t)strings_len;
 	for (size_t i = 0; i < n_watch; i++) {
 		struct fs_cache_wrec w;
 
@@ -262,11 +247,17 @@ fail:
 	return e;
 }
 
-void fs_cache_view_watch(const struct fs_cache_view *v, size_t i, struct fs_cache_wview *ret)
+bool fs_cache_view_watch(const struct fs_cache_view *v, size_t i, struct fs_cache_wview *ret)
 {
+	const struct fs_cache_wrec *w = &ret->rec;
+
 	memcpy(&ret->rec, v->wrecs + i * sizeof(ret->rec), sizeof(ret->rec));
-	ret->path = v->strings + ret->rec.path_off;
-	ret->list = ret->rec.list_len ? v->strings + ret->rec.list_off : NULL;
+	if (w->path_len == 0 || (uint64_t)w->path_off + w->path_len >= v->strings_len ||
+	    (uint64_t)w->list_off + w->list_len > v->strings_len)
+		return false;
+	ret->path = v->strings + w->path_off;
+	ret->list = w->list_len ? v->strings + w->list_off : NULL;
+	return ret->path[w->path_len] == '\0';
 }
 
 void fs_cache_view_free(struct fs_cache_view *v)

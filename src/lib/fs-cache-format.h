@@ -114,6 +114,7 @@ struct fs_cache_view {
 	const unsigned char *wrecs; /* n_watch struct fs_cache_wrec */
 	size_t n_watch;
 	const char *strings;
+	size_t strings_len;
 	struct fs_scan_hit *hits; /* allocated, paths too */
 	size_t n_hits;
 };
@@ -124,19 +125,20 @@ int fs_cache_parse(const void *data, size_t len, const struct fs_cache_limits *l
 		   struct fs_cache_view *ret);
 
 /* Watch i of a parsed view: the record, its path and its listing (NULL when empty), pointing
- * into the parsed data. */
+ * into the parsed data. The record is read again here, and its offsets checked again: the data
+ * may be a mapping of a file that another process of the user rewrites in place (false: treat
+ * the cache as stale). */
 struct fs_cache_wview {
 	struct fs_cache_wrec rec;
 	const char *path, *list;
 };
-void fs_cache_view_watch(const struct fs_cache_view *v, size_t i, struct fs_cache_wview *ret);
+bool fs_cache_view_watch(const struct fs_cache_view *v, size_t i, struct fs_cache_wview *ret);
 
 void fs_cache_view_free(struct fs_cache_view *v);
 
 /* Appends the file for c to out. 0, -E2BIG (beyond the limits), -ENOMEM. */
 int fs_cache_serialize(const struct fs_cache *c, struct buf *out);
 
-void fs_cache_free(struct fs_cache *c);
 
 uint64_t fs_cache_fnv1a(const void *data, size_t len);
 

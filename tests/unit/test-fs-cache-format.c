@@ -94,25 +94,43 @@ int main(void)
 	is_int(v.entries, 42, "entries");
 	ok((const char *)v.key >= b.data && (const char *)v.key < b.data + b.len,
 	   "the view points into the file's bytes (nothing copied)");
-	fs_cache_view_watch(&v, 0, &x);
+	ok(fs_cache_view_watch(&v, 0, &x), "watch 0 read back");
 	is_str(x.path, "/w/one", "watch 0: path");
 	ok(x.rec.kind == FS_WATCH_STAT && x.rec.dev == 1 && x.rec.ino == 2 && x.rec.mode == 040755 &&
 		   x.rec.mtime_sec == 3 && x.rec.mtime_nsec == 4 && x.rec.ctime_sec == 5 &&
 		   x.rec.ctime_nsec == 6 && x.list == NULL,
 	   "watch 0: every field");
-	fs_cache_view_watch(&v, 1, &x);
+	ok(fs_cache_view_watch(&v, 1, &x), "watch 1 read back");
 	is_str(x.path, "/w", "watch 1: path");
 	ok(x.rec.kind == FS_WATCH_LIST && x.rec.racy == 1 && x.rec.list_n == 2 &&
 		   x.rec.list_len == sizeof(list_a) - 1 && x.list &&
 		   memcmp(x.list, list_a, sizeof(list_a) - 1) == 0,
 	   "watch 1: the listing, byte for byte");
-	fs_cache_view_watch(&v, 2, &x);
+	ok(fs_cache_view_watch(&v, 2, &x), "watch 2 read back");
 	ok(x.rec.kind == FS_WATCH_LOOKUP && x.rec.type == 2 && strcmp(x.path, "/w/.git") == 0,
 	   "watch 2: a lookup");
 	is_int(v.n_hits, 2, "two hits");
 	is_str(v.hits[0].path, "/w/k.pem", "hit 0");
 	ok(v.hits[1].kind == 1 && v.hits[1].why == 7 && strcmp(v.hits[1].path, "/w/.git/hooks") == 0,
 	   "hit 1");
+	{
+		/* the file rewritten in place after the parse: the record's offsets are checked
+		 * again when it is read */
+		struct fs_cache_wview y;
+		uint32_t big = 1u << 30;
+		unsigned char *rec1 = (unsigned char *)b.data + wrecs_at(9) + sizeof(struct fs_cache_wrec);
+		uint32_t save;
+
+		memcpy(&save, rec1 + offsetof(struct fs_cache_wrec, list_len), 4);
+		memcpy(rec1 + offsetof(struct fs_cache_wrec, list_len), &big, 4);
+		ok(!fs_cache_view_watch(&v, 1, &y), "a listing length rewritten after the parse: refused on read");
+		memcpy(rec1 + offsetof(struct fs_cache_wrec, list_len), &save, 4);
+		memcpy(&save, rec1 + offsetof(struct fs_cache_wrec, path_off), 4);
+		memcpy(rec1 + offsetof(struct fs_cache_wrec, path_off), &big, 4);
+		ok(!fs_cache_view_watch(&v, 1, &y), "a path offset rewritten after the parse: refused on read");
+		memcpy(rec1 + offsetof(struct fs_cache_wrec, path_off), &save, 4);
+		ok(fs_cache_view_watch(&v, 1, &y), "restored: read again");
+	}
 	fs_cache_view_free(&v);
 
 	/* a listing that is not sorted is stored and read as bytes: only a comparison uses it */

@@ -928,8 +928,7 @@ static void *validate_part(void *arg)
 
 	for (size_t i = p->from; i < p->from + p->n &&
 				 !atomic_load_explicit(p->stale, memory_order_relaxed); i++) {
-		fs_cache_view_watch(p->v, i, &w);
-		if (!watch_unchanged(p->b, &w))
+		if (!fs_cache_view_watch(p->v, i, &w) || !watch_unchanged(p->b, &w))
 			atomic_store(p->stale, true);
 	}
 	return NULL;
@@ -996,8 +995,11 @@ static void bases_close(struct bases *b)
 }
 
 /* 1 with ret filled from a valid cache, 0 when there is none (or any doubt). The file is
- * mapped, not read: its watches are checked in place (see fs-cache-format.h for why). Files
- * are only ever replaced by rename(), never truncated, so the mapping cannot shrink under us. */
+ * mapped, not read: its watches are checked in place (see fs-cache-format.h for why). srt only
+ * ever replaces these files by rename(); another process of the same user that rewrites one in
+ * place gets, at worst, a stale verdict (every record is checked again as it is used), and one
+ * that truncates it can make this process fault (SIGBUS): both need the user's own rights
+ * outside every sandbox, where the state directory is hidden. */
 static int cache_load(const struct fs_scan_opts *o, const struct buf *key, const char *name,
 		      struct fs_scan_result *ret)
 {
@@ -1024,7 +1026,7 @@ static int cache_load(const struct fs_scan_opts *o, const struct buf *key, const
 	/* MAP_POPULATE: one call maps every page, instead of a fault per 64 KiB */
 	data = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	if (data == MAP_FAILED)
-		return errno == ENOMEM ? -ENOMEM : 0;
+		return 0; /* (no address space for it: scan without the cache) */
 	r = fs_cache_parse(data, len, &lim, &c);
 	if (r < 0) {
 		res = r == -ENOMEM ? r : 0;
