@@ -38,11 +38,19 @@ int git_config_files(const char *home, const char *cwd, char ***ret_configs, cha
 
 		if (!a || !c || (xdg && xdg[0] == '/' && !x))
 			return -ENOMEM;
+		/* the XDG files are never writable either (core.hooksPath or core.fsmonitor there
+		 * run code in every repository of the user; ~/.gitconfig is a protected name of
+		 * the home directory on both backends already) */
 		r = strv_push(&configs, a);
 		if (r >= 0)
 			r = strv_push(&configs, c);
-		if (r >= 0 && x)
+		if (r >= 0)
+			r = strv_push(&named, c);
+		if (r >= 0 && x && strcmp(x, c) != 0) {
 			r = strv_push(&configs, x);
+			if (r >= 0)
+				r = strv_push(&named, x);
+		}
 	}
 	if (r >= 0)
 		r = strv_push(&configs, "/etc/gitconfig");
@@ -52,8 +60,9 @@ int git_config_files(const char *home, const char *cwd, char ***ret_configs, cha
 
 		if (!v || !v[0] || path_absolute(v, home, cwd, &abs) < 0 || under_virtual_fs(abs))
 			continue;
-		r = strv_push(&named, abs);
-		if (r >= 0)
+		if (!strv_contains(named, abs))
+			r = strv_push(&named, abs);
+		if (r >= 0 && !strv_contains(configs, abs))
 			r = strv_push(&configs, abs);
 	}
 	if (r < 0)

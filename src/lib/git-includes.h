@@ -17,8 +17,8 @@
 /* git's own configuration files outside repositories, in this order: ~/.gitconfig,
  * ~/.config/git/config, $XDG_CONFIG_HOME/git/config (absolute only), /etc/gitconfig, then
  * the files $GIT_CONFIG_GLOBAL and $GIT_CONFIG_SYSTEM name (made absolute against home and
- * cwd; not below /dev or /proc), which are also returned in *ret_named: those must never be
- * writable themselves. The variables are srt's own (the host's git runs with them). home may
+ * cwd; not below /dev or /proc). The XDG files and the $GIT_CONFIG_* ones are also returned in
+ * *ret_named: those must never be writable themselves (~/.gitconfig is a protected name). The variables are srt's own (the host's git runs with them). home may
  * be NULL (then no per-user file). */
 int git_config_files(const char *home, const char *cwd, char ***ret_configs, char ***ret_named);
 

@@ -20,6 +20,7 @@
 #include "tap.h"
 
 #include "backend.h"
+#include "path-resolve.h"
 #include "git-config.h"
 #include "git-includes.h"
 #include "macos/seatbelt-prepare.h"
@@ -121,6 +122,14 @@ static void test_linux_probe(void)
 	backend_linux.manager_free(&m);
 }
 
+/* macOS's resolver, as seatbelt-exec.c's: the real path of the longest existing prefix */
+static int resolve_real(const char *abs, char **ret)
+{
+	enum node_type t;
+
+	return path_canonical(abs, ret, &t);
+}
+
 static void test_config_files(void)
 {
 	char **configs = NULL, **named = NULL, *home = at("home"), *cwd = at("home/proj");
@@ -136,8 +145,9 @@ static void test_config_files(void)
 	is_str(configs[1], c, "then ~/.config/git/config");
 	is_str(configs[2], "/etc/gitconfig", "then the system file");
 	is_str(configs[3], want_global, "then $GIT_CONFIG_GLOBAL, made absolute against the cwd");
-	is_int(strv_length(named), 1, "one file named by $GIT_CONFIG_*");
-	is_str(named ? named[0] : NULL, want_global, "the global one");
+	is_int(strv_length(named), 2, "two never-writable files: the XDG one, and the one named by $GIT_CONFIG_*");
+	is_str(named ? named[0] : NULL, c, "~/.config/git/config (core.hooksPath there runs code)");
+	is_str(named ? named[1] : NULL, want_global, "the global one");
 	strv_free(configs);
 	strv_free(named);
 	configs = named = NULL;
@@ -228,7 +238,7 @@ static void test_profile(void)
 	static const char *const protected[] = {
 	    "home/inc1.cfg",	      "home/missing.cfg",  "home/sub/inc2.cfg", "home/link.cfg",
 	    "home/real/target.cfg", "home/shared.cfg",	   "home/proj/global.cfg",
-	    "home/.srt-settings.json",
+	    "home/.srt-settings.json", "home/.config/git/config",
 	};
 	for (size_t i = 0; i < sizeof(protected) / sizeof(*protected); i++) {
 		char *p = at(protected[i]), *rule = NULL;
@@ -257,6 +267,23 @@ static void test_profile(void)
 	}
 	like_str(profile, "; The settings files and git include targets: never writable.",
 		 "under their heading");
+	{
+		/* with macOS's resolver (real paths): a link on the way to a target stays a
+		 * link in the profile (resolved, it would protect only where it points now) */
+		char *prof2 = NULL, *dir = at("home"), *real = realpath(dir, NULL), *rule = NULL;
+
+		is_int(seatbelt_prepare(&bs, resolve_real, 0, 0, 0xab, 7, &prof2, &err), 0,
+		       "seatbelt_prepare() with a resolver: %s", err ? srt_error_message(err) : "ok");
+		err = srt_error_free(err);
+		if (!real || asprintf(&rule, "(deny file-write* (subpath \"%s/link.cfg\") " TAG_SUFFIX,
+				      real) < 0)
+			abort();
+		like_str(prof2, rule, "the link itself is protected, not only its target");
+		free(rule);
+		free(real);
+		free(dir);
+		free(prof2);
+	}
 
 	free(profile);
 	profile = NULL;

@@ -702,15 +702,15 @@ static int collect_guard_patterns(struct build *b, char **roots)
 
 
 /* git's own configuration files outside repositories (the manager's git_config_files()), for
- * protect_git_includes(); those named by GIT_CONFIG_GLOBAL and GIT_CONFIG_SYSTEM are protected
- * like ~/.gitconfig. */
+ * protect_git_includes(); the XDG ones and those named by GIT_CONFIG_GLOBAL and
+ * GIT_CONFIG_SYSTEM are protected like ~/.gitconfig. */
 static int add_git_configs(struct build *b, struct scan_ctx *sc)
 {
 	int r = 0;
 
 	for (size_t i = 0; b->bs->git_named && b->bs->git_named[i] && r >= 0; i++)
 		r = protect_named_file(b, sc, b->bs->git_named[i],
-				       "mandatory (git configuration named by $GIT_CONFIG_*)");
+				       "mandatory (git configuration: XDG or $GIT_CONFIG_*)");
 	for (size_t i = 0; b->bs->git_configs && b->bs->git_configs[i] && r >= 0; i++)
 		r = strv_push(&b->git_configs, b->bs->git_configs[i]);
 	return r;
@@ -821,27 +821,6 @@ static int build_plan(struct build *b)
 				if (r < 0)
 					goto out;
 			}
-	}
-
-	/* git's per-user configuration in its XDG place (~/.gitconfig is a protected name of
-	 * the home directory's scan): core.hooksPath or core.fsmonitor there run code in every
-	 * repository of the user. Also with XDG_CONFIG_HOME as srt sees it (the command may set
-	 * another one for itself; the host's git uses the caller's). */
-	if (b->home) {
-		const char *xdg = getenv("XDG_CONFIG_HOME");
-		_cleanup_free_ char *home_cfg = path_join(b->home, ".config/git/config");
-		_cleanup_free_ char *xdg_cfg =
-			xdg && xdg[0] == '/' ? path_join(xdg, "git/config") : NULL;
-
-		if (!home_cfg || (xdg && xdg[0] == '/' && !xdg_cfg)) {
-			r = -ENOMEM;
-			goto out;
-		}
-		r = protect_named_file(b, &sc, home_cfg, "mandatory (git XDG configuration)");
-		if (r >= 0 && xdg_cfg && strcmp(xdg_cfg, home_cfg) != 0)
-			r = protect_named_file(b, &sc, xdg_cfg, "mandatory (git XDG configuration)");
-		if (r < 0)
-			goto out;
 	}
 
 	/* What those configurations include (and the repositories' ones the scan found): an

@@ -49,6 +49,35 @@ int seatbelt_repo_configs(const char *cwd, char ***configs)
 	}
 }
 
+static bool is_symlink(const char *p)
+{
+	struct stat st;
+
+	return lstat(p, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+/* *path (allocated, replaced): its directory resolved by canonical, its last name kept. */
+static int canonical_parent(const char *abs, seatbelt_canonical_fn canonical, char **path)
+{
+	const char *slash = strrchr(abs, '/');
+	_cleanup_free_ char *dir = strndup(abs, slash > abs ? (size_t)(slash - abs) : 1);
+	_cleanup_free_ char *real = NULL;
+	char *joined;
+	int r;
+
+	if (!dir)
+		return -ENOMEM;
+	r = canonical(dir, &real);
+	if (r < 0)
+		return r;
+	joined = path_join(real ? real : dir, slash + 1);
+	if (!joined)
+		return -ENOMEM;
+	free(*path);
+	*path = joined;
+	return 0;
+}
+
 /* Adds each path of `list` (made absolute against home and cwd) as a protected path. */
 static int add_protected(struct seatbelt_rules *rules, char *const *list, const char *home,
 			 const char *cwd, seatbelt_canonical_fn canonical, srt_error **reterr)
@@ -65,7 +94,17 @@ static int add_protected(struct seatbelt_rules *rules, char *const *list, const 
 					     "the protected path '%s' cannot be made absolute (is "
 					     "HOME set?)",
 					     list[i]);
-		r = seatbelt_rules_add_protected(rules, abs, canonical, &reason);
+		if (canonical && is_symlink(abs)) {
+			/* a link (on the way to an include target): the link itself is to stay,
+			 * so its directory is resolved, not the link (its target is in the list
+			 * on its own) */
+			r = canonical_parent(abs, canonical, &abs);
+			if (r < 0)
+				return r;
+			r = seatbelt_rules_add_protected(rules, abs, NULL, &reason);
+		} else {
+			r = seatbelt_rules_add_protected(rules, abs, canonical, &reason);
+		}
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0)
