@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * srt-exec --guard SOCK --pidfd FD [--landlock FD] [--deny PATTERN]... : the creation guard's
+ * srt-exec --guard --sock FD --pidfd FD --userns FD --mntns FD [--landlock FD] [--deny PATTERN]... : the creation guard's
  * helper (see src/lib/linux/guard.h for the design, guard-proto.h for the messages).
  *
  * Started by srt on the host, as a fresh program (nothing inherited but the descriptors
  * named). It:
  *  1. opens /proc/self/fd of the host (to read back the real path of a descriptor later);
- *  2. joins the user and mount namespaces of the sandboxed command (setns on the pidfd srt-exec
- *     sent from inside), so that paths resolve exactly as they do for the command: its mounts,
+ *  2. joins the user and mount namespaces of the sandbox (setns on the pidfd srt-exec sent, then
+ *     a check that they are the ones srt-exec opened before the command ran: the command may
+ *     have made its own since), so that paths resolve as they do for it: its mounts,
  *     its root; the helper is in no pid namespace of the sandbox, so nothing there can signal
  *     or trace it;
  *  3. drops every capability (bounding, ambient, permitted, effective, inheritable), sets
@@ -24,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -85,6 +87,39 @@ static int drop_caps(void)
 	return 0;
 }
 
+/* Is our namespace `name` (ns_dir: our /proc/self/ns, opened before setns) the one fd is? */
+static bool same_ns(int ns_dir, const char *name, int fd)
+{
+	struct stat a, b;
+
+	return fstatat(ns_dir, name, &a, 0) == 0 && fstat(fd, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* Is `path`, walked from our root without following any link, the directory fd is (device,
+ * inode and mount)? A descriptor the caller holds can come from a mount namespace of its own
+ * (allowNestedUserNamespaces: a bind mount, or a detached tree from open_tree()), where the path
+ * read back from /proc names another directory in ours: deciding on that path would be
+ * deciding on a directory that is not the one the file is created in. */
+static bool same_dir_at(int fd, const char *path)
+{
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	struct statx a, b;
+	int pfd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	bool same;
+
+	if (pfd < 0)
+		return false;
+	same = statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &a) == 0 &&
+	       statx(pfd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &b) == 0 &&
+	       (a.stx_mask & STATX_MNT_ID) && (b.stx_mask & STATX_MNT_ID) &&
+	       a.stx_dev_major == b.stx_dev_major && a.stx_dev_minor == b.stx_dev_minor &&
+	       a.stx_ino == b.stx_ino && a.stx_mnt_id == b.stx_mnt_id;
+	close(pfd);
+	return same;
+}
+
 /* The real path of descriptor fd, as the helper (in the sandbox's mount namespace) sees it. */
 static int fd_path(int fd, char *out)
 {
@@ -105,10 +140,10 @@ static int fd_path(int fd, char *out)
 	if (n >= GUARD_PATH_MAX)
 		return -ENAMETOOLONG;
 	out[n] = '\0';
-	/* outside our root (cannot happen for a directory reached from it), or not a path */
+	/* outside our root, or not a path */
 	if (out[0] != '/')
 		return -EACCES;
-	return 0;
+	return same_dir_at(fd, out) ? 0 : -EACCES;
 }
 
 /* Resolves the parent of `path` (from dirfd) into *ret_pfd, the final name into name and
@@ -391,7 +426,7 @@ static void loop(int sock)
 
 int guard_main(int argc, char **argv, void (*apply)(int ll_fd))
 {
-	int sock = -1, pidfd = -1, ll_fd = -1;
+	int sock = -1, pidfd = -1, userns = -1, mntns = -1, ll_fd = -1, ns_dir;
 	struct guard_ready g = {.magic = GUARD_MAGIC};
 	struct statx sx;
 	pid_t parent;
@@ -424,13 +459,18 @@ int guard_main(int argc, char **argv, void (*apply)(int ll_fd))
 			sock = (int)v;
 		else if (strcmp(argv[i], "--pidfd") == 0)
 			pidfd = (int)v;
+		else if (strcmp(argv[i], "--userns") == 0)
+			userns = (int)v;
+		else if (strcmp(argv[i], "--mntns") == 0)
+			mntns = (int)v;
 		else if (strcmp(argv[i], "--landlock") == 0)
 			ll_fd = (int)v;
 		else
 			return 125;
 	}
-	if (sock < 0 || pidfd < 0) {
-		fprintf(stderr, "usage: srt-exec --guard --sock FD --pidfd FD [--landlock FD] "
+	if (sock < 0 || pidfd < 0 || userns < 0 || mntns < 0) {
+		fprintf(stderr, "usage: srt-exec --guard --sock FD --pidfd FD --userns FD --mntns FD "
+				"[--landlock FD] "
 				"[--deny PATTERN]... (run by srt)\n");
 		return 125;
 	}
@@ -454,9 +494,19 @@ int guard_main(int argc, char **argv, void (*apply)(int ll_fd))
 	proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (proc_fd < 0)
 		ready_fail(sock, errno, "opening /proc/self/fd");
+	/* one setns() for both (joined separately, the mount namespace would be checked against
+	 * the sandbox's user namespace, bwrap's inner one, which does not own it) */
+	ns_dir = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ns_dir < 0)
+		ready_fail(sock, errno, "opening /proc/self/ns");
 	if (setns(pidfd, CLONE_NEWUSER | CLONE_NEWNS) < 0)
 		ready_fail(sock, errno, "joining the sandbox's namespaces");
 	close(pidfd);
+	if (!same_ns(ns_dir, "user", userns) || !same_ns(ns_dir, "mnt", mntns))
+		ready_fail(sock, EPERM, "the command's namespaces are not the sandbox's any more");
+	close(ns_dir);
+	close(userns);
+	close(mntns);
 	if (chdir("/") < 0)
 		ready_fail(sock, errno, "chdir /");
 	r = drop_caps();

@@ -14,8 +14,10 @@
  *     and srt answers every one with EPERM after recording it (if srt is gone the kernel
  *     fails them with ENOSYS), so the listener reports, it does not decide;
  *  3. sends srt its status (landlock-spec.h: ABI, parts applied, error) over --status FD, the
- *     listener and a pidfd of itself attached (the creation guard's helper joins this
- *     process's namespaces through it), and executes the command, which inherits both layers.
+ *     listener, a pidfd of itself and descriptors of its user and mount namespaces attached
+ *     (the creation guard's helper joins this process's namespaces through the pidfd and
+ *     checks that they are these, the sandbox's, whatever the command does after execve),
+ *     and executes the command, which inherits both layers.
  *
  * srt-exec --guard ... is a different program sharing this binary: the creation guard's
  * helper, started by srt on the host (guard-helper.c).
@@ -48,15 +50,16 @@
 static int status_sock = -1;
 static struct landlock_status status;
 
-static void send_status(int listener, int pidfd)
+/* gfds: a pidfd of this process, its user and its mount namespace (all or none) */
+static void send_status(int listener, const int gfds[3])
 {
 	unsigned char msg[LANDLOCK_STATUS_SIZE];
-	int fds[2] = {listener, pidfd};
+	int fds[4] = {listener, gfds[0], gfds[1], gfds[2]};
 	ssize_t n;
 
 	landlock_status_encode(&status, msg);
 	n = fd_send(status_sock, msg, sizeof(msg), fds,
-		    listener < 0 ? 0 : pidfd < 0 ? 1 : 2);
+		    listener < 0 ? 0 : gfds[0] < 0 || gfds[1] < 0 || gfds[2] < 0 ? 1 : 4);
 	if (n != (ssize_t)sizeof(msg)) {
 		fprintf(stderr, "srt-exec: sending the status to srt: %s\n",
 			strerror(n < 0 ? (int)-n : EIO));
@@ -70,7 +73,7 @@ static void die(const char *what, int err)
 	if (status_sock >= 0 && !status.error) {
 		status.error = err > 0 && err < 4096 ? err : EIO;
 		status.applied = 0;
-		send_status(-1, -1);
+		send_status(-1, (const int[3]){-1, -1, -1});
 	}
 	_exit(125);
 }
@@ -269,7 +272,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	static struct sock_filter insns[MAX_INSNS];
-	int bpf_fd = -1, ll_fd = -1, listener = -1, pidfd = -1, i;
+	int bpf_fd = -1, ll_fd = -1, listener = -1, gfds[3] = {-1, -1, -1}, i;
 
 	if (argc > 1 && strcmp(argv[1], "--guard") == 0)
 		return guard_main(argc, argv, apply_landlock_fd);
@@ -311,18 +314,27 @@ int main(int argc, char **argv)
 		if (listener < 0)
 			die("installing the seccomp filter", errno);
 		close(bpf_fd);
-		/* srt's creation guard joins this process's namespaces through it (guard.h);
-		 * pidfds refer to the process, which keeps its identity across execve */
-		pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
-		if (pidfd < 0)
+		/* srt's creation guard joins this process's namespaces through the pidfd (guard.h;
+		 * pidfds keep the process's identity across execve) and checks that they are
+		 * these, opened before the command runs: a command that makes namespaces of its
+		 * own first (allowNestedUserNamespaces) is not guarded from inside them */
+		gfds[0] = (int)syscall(SYS_pidfd_open, getpid(), 0);
+		if (gfds[0] < 0)
 			die("pidfd_open", errno);
+		gfds[1] = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+		if (gfds[1] < 0)
+			die("opening /proc/self/ns/user", errno);
+		gfds[2] = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+		if (gfds[2] < 0)
+			die("opening /proc/self/ns/mnt", errno);
 	}
 
-	send_status(listener, pidfd);
+	send_status(listener, gfds);
 	if (listener >= 0)
 		close(listener);
-	if (pidfd >= 0)
-		close(pidfd);
+	for (int k = 0; k < 3; k++)
+		if (gfds[k] >= 0)
+			close(gfds[k]);
 	close(status_sock);
 
 	execvp(argv[i], argv + i);

@@ -1230,30 +1230,34 @@ static void guarded(void *ud, const char *path, const char *syscall, int rule, c
 			 ch->command, ch->vid);
 }
 
-/* Starts the creation guard's helper (`srt-exec --guard`, guard-proto.h) for the sandbox whose
- * srt-exec sent `pidfd`, and waits until it is ready. Fails closed: no guard, no run. */
+/* Starts the creation guard's helper (`srt-exec --guard`, guard-proto.h) in the namespaces of
+ * the sandbox whose srt-exec sent g (its pidfd, user and mount namespace), and waits until it
+ * is ready. Fails closed: no guard, no run. */
 static int guard_spawn(srt_manager *m, const struct build *b, const char *helper, int listener,
-		       int pidfd, int ll_fd, srt_child *ch, struct guard **ret, srt_error **reterr)
+		       const int g[3], int ll_fd, srt_child *ch, struct guard **ret,
+		       srt_error **reterr)
 {
 	_cleanup_strv_free_ char **gargv = NULL;
 	char *const envp[] = {NULL};
 	char why[400];
-	int sv[2], fds[3], n = 0, r;
+	int sv[2], fds[5], n = 0, r;
 	pid_t pid;
 
-	if (listener < 0 || pidfd < 0)
+	if (listener < 0 || g[0] < 0 || g[1] < 0 || g[2] < 0)
 		return srt_error_set(reterr, SRT_E_SPAWN, EPROTO,
-				     "srt-exec sent no seccomp listener or pidfd; the creation "
+				     "srt-exec sent no seccomp listener or namespaces; the creation "
 				     "guard cannot run; the command was not run");
 	ch->guard_labels = strv_copy(b->guard_labels);
 	if (!ch->guard_labels)
 		return -ENOMEM;
 	if ((r = strv_push(&gargv, helper)) < 0 || (r = strv_push(&gargv, "--guard")) < 0 ||
 	    (r = strv_push(&gargv, "--sock")) < 0 || (r = strv_push(&gargv, "3")) < 0 ||
-	    (r = strv_push(&gargv, "--pidfd")) < 0 || (r = strv_push(&gargv, "4")) < 0)
+	    (r = strv_push(&gargv, "--pidfd")) < 0 || (r = strv_push(&gargv, "4")) < 0 ||
+	    (r = strv_push(&gargv, "--userns")) < 0 || (r = strv_push(&gargv, "5")) < 0 ||
+	    (r = strv_push(&gargv, "--mntns")) < 0 || (r = strv_push(&gargv, "6")) < 0)
 		return r;
 	if (ll_fd >= 0 && ((r = strv_push(&gargv, "--landlock")) < 0 ||
-			   (r = strv_push(&gargv, "5")) < 0))
+			   (r = strv_push(&gargv, "7")) < 0))
 		return r;
 	for (size_t i = 0; b->guard_patterns[i]; i++)
 		if ((r = strv_push(&gargv, "--deny")) < 0 ||
@@ -1263,7 +1267,8 @@ static int guard_spawn(srt_manager *m, const struct build *b, const char *helper
 		return srt_error_set(reterr, SRT_E_SYSTEM, errno, "socketpair: %s",
 				     strerror(errno));
 	fds[n++] = sv[1];
-	fds[n++] = pidfd;
+	for (int i = 0; i < 3; i++)
+		fds[n++] = g[i];
 	if (ll_fd >= 0)
 		fds[n++] = ll_fd;
 	{
@@ -1310,29 +1315,28 @@ static int guard_spawn(srt_manager *m, const struct build *b, const char *helper
  * the socket closed without a status (the sandbox ended before srt-exec ran), or -errno
  * (-EBADMSG: malformed). */
 static int read_exec_status(int sock, struct landlock_status *st, int *ret_listener,
-			    int *ret_pidfd)
+			    int ret_g[3])
 {
 	unsigned char msg[LANDLOCK_STATUS_SIZE + 1];
 	struct iovec iov = {.iov_base = msg, .iov_len = sizeof(msg)};
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE(2 * sizeof(int))];
+		char buf[CMSG_SPACE(4 * sizeof(int))];
 	} u;
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
 			    .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *c;
 	ssize_t n;
-	int fd = -1, pidfd = -1;
+	int fds[4] = {-1, -1, -1, -1}, nfds = 0;
 
-	*ret_listener = -1;
-	*ret_pidfd = -1;
+	*ret_listener = ret_g[0] = ret_g[1] = ret_g[2] = -1;
 	memset(&u, 0, sizeof(u));
 	do
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	/* the listener, and srt-exec's pidfd after it (for the creation guard) */
+	/* the listener, then srt-exec's pidfd, user and mount namespaces (the creation guard's) */
 	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
 			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -1341,25 +1345,23 @@ static int read_exec_status(int sock, struct landlock_status *st, int *ret_liste
 				int x;
 
 				memcpy(&x, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-				if (fd < 0)
-					fd = x;
-				else if (pidfd < 0)
-					pidfd = x;
+				if (nfds < 4)
+					fds[nfds++] = x;
 				else
 					close(x);
 			}
 		}
-	if (n == 0 && fd < 0)
+	if (n == 0 && nfds == 0)
 		return 0;
-	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || landlock_status_parse(msg, (size_t)n, st) < 0) {
-		if (fd >= 0)
-			close(fd);
-		if (pidfd >= 0)
-			close(pidfd);
+	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || nfds == 2 || nfds == 3 ||
+	    landlock_status_parse(msg, (size_t)n, st) < 0) {
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
 		return -EBADMSG;
 	}
-	*ret_listener = fd;
-	*ret_pidfd = pidfd;
+	*ret_listener = fds[0];
+	for (int i = 0; i < 3; i++)
+		ret_g[i] = fds[i + 1];
 	return 1;
 }
 
@@ -1440,7 +1442,7 @@ static int linux_spawn(const struct backend_spawn *bs, srt_child **ret, srt_erro
 	_cleanup_free_ char *exec_helper = NULL, *exec_dst = NULL;
 	_cleanup_close_ int obs_child = -EBADF, bpf_dup = -EBADF, ll_fd = -EBADF;
 	int obs_parent = -EBADF, listener = -EBADF; /* srt-exec's socket; the seccomp listener */
-	int exec_pidfd = -EBADF;		    /* srt-exec's pidfd (the creation guard joins it) */
+	int exec_g[3] = {-EBADF, -EBADF, -EBADF}; /* srt-exec's pidfd, user and mount namespace */
 	struct guard *guard = NULL;
 	bool guard_on;
 	/* file reports: the shim, its FIFO, where both appear inside, LD_PRELOAD's value */
@@ -1912,7 +1914,7 @@ static int linux_spawn(const struct backend_spawn *bs, srt_child **ret, srt_erro
 		close(TAKE_FD(obs_child)); /* srt-exec's end lives on in the sandbox only */
 		/* srt-exec reports before it executes the command; the socket closes without a
 		 * report only when the sandbox ended before srt-exec ran (wait reports why) */
-		r = read_exec_status(obs_parent, &st, &listener, &exec_pidfd);
+		r = read_exec_status(obs_parent, &st, &listener, exec_g);
 		close(TAKE_FD(obs_parent));
 		if (r < 0 || (r > 0 && st.error)) {
 			if (listener >= 0)
@@ -1937,9 +1939,9 @@ static int linux_spawn(const struct backend_spawn *bs, srt_child **ret, srt_erro
 				close(listener);
 			goto fail_child_kill;
 		}
-		if (guard_on && (listener >= 0 || exec_pidfd >= 0)) {
+		if (guard_on && (listener >= 0 || exec_g[0] >= 0)) {
 			/* (neither: the sandbox ended before srt-exec ran; nothing to guard) */
-			r = guard_spawn(m, &b, exec_helper, listener, exec_pidfd, ll_fd, ch, &guard,
+			r = guard_spawn(m, &b, exec_helper, listener, exec_g, ll_fd, ch, &guard,
 					reterr);
 			if (r < 0) {
 				if (listener >= 0)
@@ -1947,8 +1949,9 @@ static int linux_spawn(const struct backend_spawn *bs, srt_child **ret, srt_erro
 				goto fail_child_kill;
 			}
 		}
-		if (exec_pidfd >= 0)
-			close(TAKE_FD(exec_pidfd));
+		for (int k = 0; k < 3; k++)
+			if (exec_g[k] >= 0)
+				close(TAKE_FD(exec_g[k]));
 		if (listener >= 0 && !m->observe_syscalls && !guard) {
 			close(listener);
 			listener = -1;
@@ -1989,8 +1992,9 @@ fail_child:
 out:
 	if (obs_parent >= 0)
 		close(obs_parent);
-	if (exec_pidfd >= 0)
-		close(exec_pidfd);
+	for (int k = 0; k < 3; k++)
+		if (exec_g[k] >= 0)
+			close(exec_g[k]);
 	guard_free(guard);
 	if (report_fd >= 0)
 		close(report_fd);

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#define FD_SEND_MAX 2
+#define FD_SEND_MAX 8
 
 /* Sends len bytes of buf with n_fds (0..FD_SEND_MAX) descriptors, retrying on EINTR, without
  * SIGPIPE. The number of bytes sent, or -errno (-EINVAL for too many descriptors). */
