@@ -310,6 +310,20 @@ static void answer(int listener, uint64_t id, int err)
 	(void)ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
+/* Answers with a new descriptor in the caller (a copy of fd), atomically (ADDFD_FLAG_SEND). */
+static void answer_fd(int listener, uint64_t id, int fd, bool cloexec)
+{
+	struct seccomp_notif_addfd add = {
+		.id = id,
+		.flags = SECCOMP_ADDFD_FLAG_SEND,
+		.srcfd = (uint32_t)fd,
+		.newfd_flags = cloexec ? O_CLOEXEC : 0,
+	};
+
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno != ENOENT)
+		answer(listener, id, errno == EMFILE ? -EMFILE : -EPERM);
+}
+
 /* Sends the request with its descriptors and receives the reply (and a descriptor). */
 static int exchange(struct guard *g, const int *fds, int nfds, int *ret_fd)
 {
@@ -547,15 +561,7 @@ bool guard_handle(struct guard *g, int listener, const struct seccomp_notif *req
 		goto done;
 	}
 	if (r == 1) { /* the caller's own descriptor (reopen_self()) */
-		struct seccomp_notif_addfd add = {
-			.id = req->id,
-			.flags = SECCOMP_ADDFD_FLAG_SEND,
-			.srcfd = (uint32_t)fds[0],
-			.newfd_flags = cloexec ? O_CLOEXEC : 0,
-		};
-
-		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno != ENOENT)
-			answer(listener, req->id, errno == EMFILE ? -EMFILE : -EPERM);
+		answer_fd(listener, req->id, fds[0], cloexec);
 		goto done;
 	}
 	r = exchange(g, fds, nfds, &fd);
@@ -565,20 +571,12 @@ bool guard_handle(struct guard *g, int listener, const struct seccomp_notif *req
 	}
 	if (g->resp.denied && g->fn)
 		g->fn(g->ud, g->resp.path, name, g->resp.rule, g->resp.why);
-	if (g->resp.has_fd) {
-		struct seccomp_notif_addfd add = {
-			.id = req->id,
-			.flags = SECCOMP_ADDFD_FLAG_SEND,
-			.srcfd = (uint32_t)fd,
-			.newfd = 0,
-			.newfd_flags = cloexec ? O_CLOEXEC : 0,
-		};
-
-		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno != ENOENT)
-			answer(listener, req->id, errno == EMFILE ? -EMFILE : -EPERM);
-	} else {
+	if (g->resp.has_fd)
+		answer_fd(listener, req->id, fd, cloexec);
+	else if (g->req.op == GUARD_OP_OPEN && g->resp.result >= 0)
+		answer(listener, req->id, -EPERM); /* an open that succeeded without a descriptor */
+	else
 		answer(listener, req->id, g->resp.result);
-	}
 done:
 	if (fd >= 0)
 		close(fd);
